@@ -1,0 +1,87 @@
+// base/lock.h — the runtime's internal mutex (Go's lock_futex): a CAS fast path,
+// a short spin, then a futex sleep. States: 0 unlocked, 1 locked, 2 locked with
+// sleepers. Used for run-queue, channel, timer and scheduler state, always held
+// briefly and never across a goroutine switch except to be released on g0 by
+// the same thread right after a park.
+//
+// lock_depth() counts the runtime locks this thread holds. The stop-the-world
+// signal handler never suspends a thread with lock_depth() > 0, so a stopped
+// world never waits on a lock held by a suspended thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace gort::base {
+
+inline thread_local int tls_lock_depth = 0;
+inline int lock_depth() { return tls_lock_depth; }
+
+// Marks a stretch of runtime code that must not be suspended by a signal
+// (counts as holding a lock).
+struct NoSuspend {
+  NoSuspend() {
+    tls_lock_depth++;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
+  ~NoSuspend() {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    tls_lock_depth--;
+  }
+};
+
+// The lock algorithm over a bare word, so that locks can live inside public
+// types (detail::Sema, Cond) whose headers must not include this file.
+void lock_word_slow(std::atomic<std::uint32_t>& key);
+void unlock_word_slow(std::atomic<std::uint32_t>& key);
+
+inline void lock_word(std::atomic<std::uint32_t>& key) {
+  tls_lock_depth++;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  std::uint32_t expected = 0;
+  if (!key.compare_exchange_strong(expected, 1, std::memory_order_acquire,
+                                   std::memory_order_relaxed))
+    lock_word_slow(key);
+}
+
+inline void unlock_word(std::atomic<std::uint32_t>& key) {
+  if (key.exchange(0, std::memory_order_release) == 2) unlock_word_slow(key);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  tls_lock_depth--;
+}
+
+class Lock {
+ public:
+  void lock() { lock_word(key_); }
+  void unlock() { unlock_word(key_); }
+
+ private:
+  std::atomic<std::uint32_t> key_{0};
+};
+
+// A Lock over a word owned by someone else.
+class LockRef {
+ public:
+  explicit LockRef(std::atomic<std::uint32_t>& key) : key_(key) {}
+  void lock() { lock_word(key_); }
+  void unlock() { unlock_word(key_); }
+
+ private:
+  std::atomic<std::uint32_t>& key_;
+};
+
+template <class L>
+class Guard {
+ public:
+  explicit Guard(L& l) : l_(l) { l_.lock(); }
+  ~Guard() { l_.unlock(); }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+
+ private:
+  L& l_;
+};
+
+inline void cpu_relax() { __builtin_ia32_pause(); }
+
+}  // namespace gort::base

@@ -1,0 +1,7 @@
+// gort/gort.h — the whole public API of the gort runtime.
+#pragma once
+
+#include "gort/chan.h"
+#include "gort/sched.h"
+#include "gort/sync.h"
+#include "gort/time.h"

@@ -1,0 +1,70 @@
+// sched/g.h — G: a goroutine.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "sched/context.h"
+#include "sched/stack.h"
+
+namespace gort::detail {
+
+struct M;
+struct P;
+
+// Status numbers are Go's (traceback prints them by name).
+enum class GStatus : std::uint32_t {
+  idle = 0,      // just allocated, never run
+  runnable = 1,  // on a run queue
+  running = 2,   // owns an M and a P, executing user code
+  syscall = 3,   // inside gort::blocking: owns an M, not a P
+  waiting = 4,   // parked; wait_reason says why
+  dead = 6,      // finished; on a free list
+};
+
+// Why a waiting goroutine is parked: printed in tracebacks as Go prints it.
+enum class WaitReason : std::uint8_t {
+  zero,
+  chan_receive,
+  chan_send,
+  chan_receive_nil_chan,
+  chan_send_nil_chan,
+  select,
+  select_no_cases,
+  sleep,
+  semacquire,
+  sync_cond_wait,
+  stop_the_world,
+  preempted,
+};
+const char* wait_reason_string(WaitReason r);
+const char* status_string(GStatus s);
+
+struct G {
+  Context ctx = nullptr;  // saved registers while not running
+  Stack stack;            // allocated when first run, freed when it exits
+  std::int64_t id = 0;
+  std::atomic<GStatus> status{GStatus::idle};
+  WaitReason wait_reason = WaitReason::zero;
+  G* schedlink = nullptr;  // global run queue and free lists
+  M* m = nullptr;          // the M running it, if any
+  std::uintptr_t gopc = 0;  // PC of the gort::go call that created it
+  std::int64_t parent_id = 0;
+  std::int64_t waitsince = 0;  // nanotime() when it parked
+
+  // The entry function: constructed in fn_buf when it fits, else on the heap.
+  void (*invoke)(void*) = nullptr;
+  void (*destroy)(void*) = nullptr;
+  void* fn = nullptr;
+  bool fn_on_heap = false;
+  alignas(16) unsigned char fn_buf[64];
+
+  // select: set to 1 by the case that wins; param is the winning sudog.
+  std::atomic<std::uint32_t> select_done{0};
+  void* param = nullptr;
+
+  bool is_main = false;
+};
+
+}  // namespace gort::detail

@@ -1,0 +1,73 @@
+// sched/m.h — M: an OS thread. Each M runs the scheduler on its own system
+// stack, g0 (the thread's native stack), and switches from there into
+// goroutines. Goroutines return to g0 with a Request that g0 carries out after
+// the switch (Go's mcall): parking, yielding, exiting.
+#pragma once
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "base/note.h"
+#include "sched/context.h"
+#include "sched/g.h"
+
+namespace gort::detail {
+
+struct P;
+
+enum class RequestKind : std::uint8_t {
+  park,             // gp waits; commit(gp, arg) runs on g0 and may cancel the park
+  yield,            // gp runnable at the tail of the local queue
+  preempt,          // gp runnable on the global queue (ran too long)
+  stop,             // gp runnable at runnext; the P stops for stop-the-world
+  spawn,            // gp (the parent) to runnext; run `newg` at once
+  exit,             // gp finished
+  exitsyscall,      // gp left a blocking call and found no P
+  systemstack,      // run fn(arg) on g0, then resume gp
+};
+
+struct Request {
+  RequestKind kind;
+  bool (*commit)(G* gp, void* arg) = nullptr;
+  void* arg = nullptr;
+  G* newg = nullptr;
+  void (*fn)(void*) = nullptr;
+};
+
+struct M {
+  std::int64_t id = 0;
+  G* curg = nullptr;       // the goroutine this M runs (also while on g0 for systemstack)
+  P* p = nullptr;          // the P it holds, if any
+  P* nextp = nullptr;      // P handed over by startm
+  P* oldp = nullptr;       // P held before entering a blocking call
+  M* schedlink = nullptr;  // idle list
+  bool spinning = false;   // looking for work without having found any
+  bool on_g0 = true;       // executing on the system stack
+  bool in_syscall = false;
+  base::Note park;         // sleeps here when idle
+  Context g0ctx = nullptr;  // g0's saved context while a goroutine runs
+  pthread_t thread{};
+  pid_t tid = 0;
+  void* sigaltstack_mem = nullptr;
+
+  // Set while a stop-the-world signal holds this thread inside its handler;
+  // the registers of the interrupted goroutine are kept for the collector.
+  std::atomic<bool> suspended{false};
+  std::uintptr_t suspended_sp = 0;
+  std::uintptr_t suspended_regs[32] = {};
+
+  bool idle_parked = false;   // in stopm (sched.lock)
+  bool world_parked = false;  // in gcstopm (sched.lock)
+};
+
+// The M running on this thread (null on threads the runtime does not own).
+// A goroutine may resume on another thread after any switch, so code that
+// switched reads it again through getm() — never a cached TLS address.
+inline thread_local M* tls_m = nullptr;
+[[gnu::noinline]] M* getm();
+
+}  // namespace gort::detail

@@ -1,0 +1,186 @@
+// sched/newproc.cc — creating goroutines (Go's newproc) and recycling G structs.
+//
+// gort::go is work-first: the new goroutine runs at once on the current P and
+// its parent waits in runnext, where an idle P may steal it. A spawn tree is
+// therefore explored depth first: each goroutine usually finishes (and its
+// stack is recycled, still hot in cache) before its next sibling starts, so a
+// million-leaf tree needs only a few live stacks per P. Go instead runs the
+// parent on and queues the child, which keeps far more goroutines alive.
+//
+// G structs are never freed: dead ones wait on per-P and global free lists,
+// and every G ever made is listed in allgs for tracebacks.
+#include <mimalloc.h>
+
+#include <vector>
+
+#include "base/lock.h"
+#include "gort/sched.h"
+#include "sched/fatal.h"
+#include "sched/sched.h"
+
+namespace gort::detail {
+
+namespace {
+
+struct AllGs {
+  base::Lock lock;
+  std::vector<G*> gs;
+};
+AllGs& allgs() {
+  static AllGs* a = new AllGs();
+  return *a;
+}
+
+constexpr std::int32_t kGfreeMax = 64;
+
+}  // namespace
+
+void allgs_add(G* gp) {
+  AllGs& a = allgs();
+  base::Guard<base::Lock> g(a.lock);
+  a.gs.push_back(gp);
+}
+
+std::int64_t allgs_snapshot(G** out, std::int64_t max) {
+  AllGs& a = allgs();
+  base::Guard<base::Lock> g(a.lock);
+  std::int64_t n = 0;
+  for (G* gp : a.gs) {
+    if (n == max) break;
+    out[n++] = gp;
+  }
+  return static_cast<std::int64_t>(a.gs.size());
+}
+
+G* gfget(P* p) {
+  Sched& s = sched();
+  if (p != nullptr && p->gfree == nullptr && s.gfree != nullptr) {
+    base::Guard<base::Lock> g(s.lock);
+    while (p->gfree_count < kGfreeMax / 2 && s.gfree != nullptr) {
+      G* gp = s.gfree;
+      s.gfree = gp->schedlink;
+      s.gfree_count--;
+      gp->schedlink = p->gfree;
+      p->gfree = gp;
+      p->gfree_count++;
+    }
+  }
+  G* gp = nullptr;
+  if (p != nullptr && p->gfree != nullptr) {
+    gp = p->gfree;
+    p->gfree = gp->schedlink;
+    p->gfree_count--;
+  } else if (p == nullptr && s.gfree != nullptr) {
+    base::Guard<base::Lock> g(s.lock);
+    if (s.gfree != nullptr) {
+      gp = s.gfree;
+      s.gfree = gp->schedlink;
+      s.gfree_count--;
+    }
+  }
+  if (gp == nullptr) {
+    gp = new G();
+    allgs_add(gp);
+  }
+  gp->schedlink = nullptr;
+  return gp;
+}
+
+void gfput(P* p, G* gp) {
+  gp->schedlink = p->gfree;
+  p->gfree = gp;
+  if (++p->gfree_count < kGfreeMax) return;
+  Sched& s = sched();
+  base::Guard<base::Lock> g(s.lock);
+  while (p->gfree_count > kGfreeMax / 2) {
+    G* x = p->gfree;
+    p->gfree = x->schedlink;
+    p->gfree_count--;
+    x->schedlink = s.gfree;
+    s.gfree = x;
+    s.gfree_count++;
+  }
+}
+
+GoSlot newproc_alloc(std::size_t size, std::size_t align) {
+  if (!sched().booted) fatal_("gort::go called before gort::run");
+  M* m = tls_m;
+  G* gp = gfget(m != nullptr ? m->p : nullptr);
+  void* storage;
+  gp->fn_on_heap = false;
+  if (size <= sizeof gp->fn_buf && align <= 16) {
+    storage = gp->fn_buf;
+  } else {
+    gp->fn_on_heap = true;
+    storage = mi_malloc_aligned(size, align);
+    if (storage == nullptr) throw_("runtime: out of memory");
+  }
+  gp->fn = storage;
+  return GoSlot{gp, storage};
+}
+
+void newproc_start(GoSlot slot, void (*invoke)(void*), void (*destroy)(void*)) {
+  Sched& s = sched();
+  G* gp = slot.g;
+  gp->invoke = invoke;
+  gp->destroy = destroy;
+  gp->gopc = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+  gp->id = s.goidgen.fetch_add(1, std::memory_order_relaxed) + 1;
+  gp->is_main = false;
+  gp->wait_reason = WaitReason::zero;
+  gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+  s.ngoroutines.fetch_add(1, std::memory_order_relaxed);
+  M* m = tls_m;
+  G* parent = (m != nullptr && !m->on_g0) ? m->curg : nullptr;
+  gp->parent_id = parent != nullptr ? parent->id : 0;
+  if (parent != nullptr && m->p != nullptr) {
+    Request req{RequestKind::spawn};
+    req.newg = gp;
+    mcall(req);  // the child runs now; we continue when we are scheduled again
+    return;
+  }
+  if (m != nullptr && m->p != nullptr) {  // on g0 (a timer function)
+    runqput(m->p, gp, true);
+    wakep();
+    return;
+  }
+  {  // a thread the runtime does not own
+    base::Guard<base::Lock> g(s.lock);
+    globrunqput(gp);
+  }
+  wakep();
+}
+
+void go_nil_func() { fatal_("go of nil func value"); }
+
+const char* wait_reason_string(WaitReason r) {
+  switch (r) {
+    case WaitReason::zero: return "";
+    case WaitReason::chan_receive: return "chan receive";
+    case WaitReason::chan_send: return "chan send";
+    case WaitReason::chan_receive_nil_chan: return "chan receive (nil chan)";
+    case WaitReason::chan_send_nil_chan: return "chan send (nil chan)";
+    case WaitReason::select: return "select";
+    case WaitReason::select_no_cases: return "select (no cases)";
+    case WaitReason::sleep: return "sleep";
+    case WaitReason::semacquire: return "semacquire";
+    case WaitReason::sync_cond_wait: return "sync.Cond.Wait";
+    case WaitReason::stop_the_world: return "stop the world";
+    case WaitReason::preempted: return "preempted";
+  }
+  return "unknown";
+}
+
+const char* status_string(GStatus s) {
+  switch (s) {
+    case GStatus::idle: return "idle";
+    case GStatus::runnable: return "runnable";
+    case GStatus::running: return "running";
+    case GStatus::syscall: return "syscall";
+    case GStatus::waiting: return "waiting";
+    case GStatus::dead: return "dead";
+  }
+  return "???";
+}
+
+}  // namespace gort::detail

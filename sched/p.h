@@ -1,0 +1,74 @@
+// sched/p.h — P: a processor token, GOMAXPROCS of them. An M must hold a P to
+// run goroutines. The P carries everything that should be per-CPU and
+// lock-free: the local run queue, runnext, the timer heap, free G and stack
+// caches.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "sched/g.h"
+#include "sched/timer.h"
+
+namespace gort::detail {
+
+enum class PStatus : std::uint32_t {
+  idle = 0,     // on the idle list, no M
+  running = 1,  // owned by an M running user code or the scheduler
+  syscall = 2,  // its M is inside gort::blocking; sysmon may retake it
+  gcstop = 3,   // stopped for stop-the-world
+  dead = 4,     // beyond GOMAXPROCS
+};
+
+// How a P came to be stopped by stop-the-world, so that start_the_world can
+// put it back the way it was.
+enum class StopFrom : std::uint8_t { none, idle, syscall, safepoint, signal, stopper };
+
+inline constexpr std::uint32_t kRunqSize = 256;
+
+struct P {
+  std::int32_t id = 0;
+  std::atomic<PStatus> status{PStatus::idle};
+  StopFrom stop_from = StopFrom::none;
+  M* m = nullptr;   // owning M (running or syscall)
+  P* link = nullptr;  // idle list
+  std::uint32_t schedtick = 0;    // incremented on every schedule
+  std::uint32_t syscalltick = 0;  // incremented on every blocking call
+
+  // Safepoint flag: set by sysmon (ran > 10 ms) or by stop-the-world. Checked
+  // at every safepoint of the goroutine running on this P.
+  std::atomic<bool> preempt{false};
+
+  // The local run queue: a ring written only by the owner (at tail) and
+  // consumed by the owner and by thieves (at head, with CAS). runnext holds
+  // the goroutine to run next (just readied, or the parent of a new
+  // goroutine) and may also be stolen.
+  alignas(64) std::atomic<std::uint32_t> runqhead{0};
+  alignas(64) std::atomic<std::uint32_t> runqtail{0};
+  std::atomic<G*> runq[kRunqSize];
+  std::atomic<G*> runnext{nullptr};
+
+  TimerHeap timers;
+
+  // Free lists (owner only).
+  G* gfree = nullptr;
+  std::int32_t gfree_count = 0;
+  Stack stack_cache[32];
+  std::int32_t stack_cache_count = 0;
+
+  // sysmon bookkeeping
+  std::uint32_t sysmon_tick = 0;
+  std::int64_t sysmon_when = 0;
+  bool retire = false;  // beyond GOMAXPROCS: give it up at the next schedule
+};
+
+// Run queue operations (sched/runq.cc).
+void runqput(P* p, G* gp, bool next);
+G* runqget(P* p);
+bool runq_empty(const P* p);
+std::uint32_t runq_len(const P* p);
+G* runqsteal(P* p, P* victim, bool steal_runnext);
+// Moves every queued goroutine of p (and runnext) to the global queue.
+void runq_drain_to_global(P* p);
+
+}  // namespace gort::detail

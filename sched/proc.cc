@@ -1,0 +1,583 @@
+// sched/proc.cc — the scheduler loop that every M runs on its g0 stack.
+//
+//   schedule_loop: find a runnable G (find_runnable), switch to it (execute),
+//   and when it switches back with a Request, carry the request out on g0.
+//
+// find_runnable looks, in order: at this P's due timers; every 61st tick at
+// the global queue (so it cannot starve); at runnext and the local ring; at
+// the global queue; then, as a "spinning" M, steals half of a random victim's
+// ring (4 passes; the last may also take a victim's runnext and run its due
+// timers). Finding nothing, the M gives its P back to the idle list, drops
+// spinning, re-checks every queue once (a goroutine readied just before it
+// dropped spinning would otherwise be missed by wakep, which only wakes an M
+// when none is spinning), and sleeps on its futex until startm hands it a P.
+// An idle runtime therefore has every M asleep and uses no CPU; sysmon (see
+// sysmon.cc) sleeps too once every P is idle, waking only for the next timer.
+#include <mimalloc.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "base/clock.h"
+#include "base/print.h"
+#include "base/rand.h"
+#include "sched/fatal.h"
+#include "sched/sched.h"
+#include "sched/stw.h"
+
+namespace gort::detail {
+
+Sched g_sched;
+
+M* getm() { return tls_m; }
+
+G* getg() {
+  M* m = tls_m;
+  return (m != nullptr && !m->on_g0) ? m->curg : nullptr;
+}
+
+// ---- switching ------------------------------------------------------------------
+
+void mcall(Request& req) {
+  M* m = getm();
+  m->on_g0 = true;
+  Transfer t = jump(m->g0ctx, &req);
+  M* now = getm();  // possibly another thread
+  now->g0ctx = t.fctx;
+  now->on_g0 = false;
+}
+
+namespace {
+
+[[noreturn]] void goroutine_entry(Transfer t) {
+  M* m = getm();
+  m->g0ctx = t.fctx;
+  m->on_g0 = false;
+  G* gp = m->curg;
+  try {
+    gp->invoke(gp->fn);
+  } catch (const std::exception& e) {
+    runtime_panic(e.what());
+  } catch (...) {
+    runtime_panic("unhandled C++ exception of unknown type");
+  }
+  gp = getm()->curg;
+  if (gp->destroy != nullptr) gp->destroy(gp->fn);
+  if (gp->fn_on_heap) mi_free(gp->fn);
+  gp->fn = nullptr;
+  Request req{RequestKind::exit};
+  mcall(req);
+  __builtin_unreachable();
+}
+
+void reset_spinning(M* m) {
+  Sched& s = sched();
+  m->spinning = false;
+  if (s.nmspinning.fetch_sub(1) - 1 < 0) throw_("findrunnable: negative nmspinning");
+  // We found work: another M should look for more.
+  wakep();
+}
+
+// Runs the due timers of every P; true if any ran.
+bool run_due_timers_everywhere(std::int64_t now) {
+  Sched& s = sched();
+  bool ran = false;
+  std::int32_t n = gomaxprocs_now();
+  for (std::int32_t i = 0; i < n; i++) {
+    P* p = s.allp[i];
+    if (p->timers.next_when.load(std::memory_order_relaxed) <= now && run_timers(p, now) > 0)
+      ran = true;
+  }
+  return ran;
+}
+
+G* steal_work(M* m, P* p) {
+  Sched& s = sched();
+  std::int32_t n = gomaxprocs_now();
+  for (int pass = 0; pass < 4; pass++) {
+    bool last = pass == 3;
+    std::uint32_t start = base::fastrandn(static_cast<std::uint32_t>(n));
+    for (std::int32_t k = 0; k < n; k++) {
+      if (s.gcwaiting.load(std::memory_order_relaxed)) return nullptr;
+      P* v = s.allp[(start + static_cast<std::uint32_t>(k)) % static_cast<std::uint32_t>(n)];
+      if (v == p) continue;
+      if (last) {
+        std::int64_t now = base::nanotime();
+        if (v->timers.next_when.load(std::memory_order_relaxed) <= now && run_timers(v, now) > 0) {
+          if (G* gp = runqget(p)) return gp;
+        }
+      }
+      if (G* gp = runqsteal(p, v, last)) return gp;
+    }
+  }
+  return nullptr;
+}
+
+G* find_runnable(M* m) {
+  Sched& s = sched();
+top:
+  if (s.frozen.load(std::memory_order_acquire)) {
+    if (m == s.m0) return nullptr;
+    park_forever_m();
+  }
+  P* p = m->p;
+  if (p == nullptr) {
+    stopm(m);
+    goto top;
+  }
+  if (s.gcwaiting.load(std::memory_order_acquire)) {
+    gcstopm(m);
+    goto top;
+  }
+  if (p->retire) {
+    retirep(m);
+    goto top;
+  }
+  if (p->timers.next_when.load(std::memory_order_relaxed) != INT64_MAX) {
+    std::int64_t now = base::nanotime();
+    if (p->timers.next_when.load(std::memory_order_relaxed) <= now) run_timers(p, now);
+  }
+  // Fairness: now and then the global queue goes first.
+  if (p->schedtick % 61 == 0 && s.runq_size.load(std::memory_order_relaxed) > 0) {
+    base::Guard<base::Lock> g(s.lock);
+    if (G* gp = globrunqget(p, 1)) return gp;
+  }
+  if (G* gp = runqget(p)) return gp;
+  if (s.runq_size.load(std::memory_order_acquire) > 0) {
+    base::Guard<base::Lock> g(s.lock);
+    if (G* gp = globrunqget(p, 0)) return gp;
+  }
+  // Steal, unless half the busy Ps already have a spinning M looking.
+  if (m->spinning || 2 * s.nmspinning.load() < gomaxprocs_now() - s.npidle.load()) {
+    if (!m->spinning) {
+      m->spinning = true;
+      s.nmspinning.fetch_add(1);
+    }
+    if (G* gp = steal_work(m, p)) {
+      reset_spinning(m);
+      return gp;
+    }
+    if (s.gcwaiting.load()) goto top;
+  }
+  if (run_due_timers_everywhere(base::nanotime())) goto top;
+
+  // Nothing to do: give the P back.
+  {
+    base::Guard<base::Lock> g(s.lock);
+    if (s.gcwaiting.load() || s.frozen.load()) goto top;
+    if (s.runq_size.load() > 0) {
+      G* gp = globrunqget(p, 0);
+      if (m->spinning) {
+        m->spinning = false;
+        s.nmspinning.fetch_sub(1);
+      }
+      return gp;
+    }
+    pidleput(releasep(m));
+  }
+  if (m->spinning) {
+    m->spinning = false;
+    if (s.nmspinning.fetch_sub(1) - 1 < 0) throw_("findrunnable: negative nmspinning");
+    // Re-check every queue: see the comment at the top of this file.
+    bool work = s.runq_size.load() > 0;
+    for (std::int32_t i = 0, n = gomaxprocs_now(); i < n && !work; i++)
+      work = !runq_empty(s.allp[i]);
+    if (work) {
+      P* np;
+      {
+        base::Guard<base::Lock> g(s.lock);
+        np = pidleget();
+      }
+      if (np != nullptr) {
+        acquirep(m, np);
+        m->spinning = true;
+        s.nmspinning.fetch_add(1);
+        goto top;
+      }
+    }
+  }
+  stopm(m);
+  goto top;
+}
+
+// Carries out the request a goroutine switched to g0 with. Returns a goroutine
+// to run immediately, or null to look for one.
+G* handle_request(M* m, G* gp, Request& req) {
+  Sched& s = sched();
+  P* p = m->p;
+  switch (req.kind) {
+    case RequestKind::park:
+      gp->status.store(GStatus::waiting, std::memory_order_relaxed);
+      gp->waitsince = base::nanotime();
+      m->curg = nullptr;
+      gp->m = nullptr;
+      if (req.commit != nullptr && !req.commit(gp, req.arg)) {
+        gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+        return gp;
+      }
+      return nullptr;
+    case RequestKind::yield:
+      gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+      m->curg = nullptr;
+      gp->m = nullptr;
+      runqput(p, gp, false);
+      return nullptr;
+    case RequestKind::preempt:
+      gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+      m->curg = nullptr;
+      gp->m = nullptr;
+      {
+        base::Guard<base::Lock> g(s.lock);
+        globrunqput(gp);
+      }
+      return nullptr;
+    case RequestKind::stop:
+      gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+      m->curg = nullptr;
+      gp->m = nullptr;
+      runqput(p, gp, true);
+      return nullptr;
+    case RequestKind::spawn:
+      gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+      m->curg = nullptr;
+      gp->m = nullptr;
+      runqput(p, gp, true);
+      wakep();
+      if (s.gcwaiting.load(std::memory_order_relaxed)) {
+        runqput(p, req.newg, false);
+        return nullptr;
+      }
+      return req.newg;
+    case RequestKind::exit:
+      gp->status.store(GStatus::dead, std::memory_order_relaxed);
+      m->curg = nullptr;
+      gp->m = nullptr;
+      stack_free(p, gp->stack);
+      gp->stack = Stack{};
+      gp->ctx = nullptr;
+      s.ngoroutines.fetch_sub(1, std::memory_order_relaxed);
+      if (gp->is_main) {
+        main_exited(m);
+        return nullptr;
+      }
+      gfput(p, gp);
+      return nullptr;
+    case RequestKind::exitsyscall:
+      return exitsyscall0(m, gp);
+    case RequestKind::systemstack:
+      break;
+  }
+  throw_("handle_request: bad request");
+}
+
+// Runs gp on this M until it switches back; returns what handle_request says.
+G* execute(M* m, G* gp) {
+  P* p = m->p;
+  gp->status.store(GStatus::running, std::memory_order_relaxed);
+  gp->m = m;
+  m->curg = gp;
+  p->schedtick++;
+  if (gp->stack.lo == nullptr) {
+    gp->stack = stack_alloc(p);
+    gp->ctx = make_context(gp->stack.hi, gp->stack.size(), goroutine_entry);
+  }
+  for (;;) {
+    Transfer t = jump(gp->ctx, nullptr);
+    gp->ctx = t.fctx;
+    if (!gp->stack.guarded && !stack_canary_ok(gp->stack)) {
+      base::Printer().str("runtime: goroutine ").i64(gp->id).str(" overran its unguarded stack [")
+          .hex(reinterpret_cast<std::uintptr_t>(gp->stack.lo)).str(", ")
+          .hex(reinterpret_cast<std::uintptr_t>(gp->stack.hi)).str(")\n");
+      throw_("stack overflow");
+    }
+    Request& req = *static_cast<Request*>(t.data);
+    if (req.kind == RequestKind::systemstack) {
+      req.fn(req.arg);
+      continue;
+    }
+    return handle_request(m, gp, req);
+  }
+}
+
+}  // namespace
+
+void schedule_loop(M* m) {
+  G* next = nullptr;
+  for (;;) {
+    if (next == nullptr) {
+      next = find_runnable(m);
+      if (next == nullptr) return;  // M0 at the end of gort::run
+    }
+    next = execute(m, next);
+  }
+}
+
+// ---- park / ready / safepoints ----------------------------------------------------
+
+void gopark(bool (*commit)(G*, void*), void* arg, WaitReason reason) {
+  M* m = getm();
+  if (m == nullptr || m->on_g0 || m->curg == nullptr)
+    fatal_("gort: blocking operation outside a goroutine (call it inside gort::run)");
+  m->curg->wait_reason = reason;
+  Request req{RequestKind::park, commit, arg};
+  mcall(req);
+}
+
+bool park_unlock_commit(G*, void* lock) {
+  static_cast<base::Lock*>(lock)->unlock();
+  return true;
+}
+
+void goready(G* gp) {
+  GStatus st = gp->status.load(std::memory_order_relaxed);
+  if (st != GStatus::waiting) throw_("goready: goroutine is not waiting");
+  gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+  M* m = tls_m;
+  P* p = m != nullptr ? m->p : nullptr;
+  if (p != nullptr) {
+    runqput(p, gp, true);
+    // A lone runnext will run here as soon as the current goroutine blocks;
+    // only a second runnable goroutine is parallel work for an idle P.
+    if (p->runqtail.load(std::memory_order_relaxed) != p->runqhead.load(std::memory_order_relaxed))
+      wakep();
+    return;
+  }
+  {
+    base::Guard<base::Lock> g(sched().lock);
+    globrunqput(gp);
+  }
+  wakep();
+}
+
+void safepoint_slow() {
+  M* m = getm();
+  if (m->curg == nullptr || m->on_g0 || m->p == nullptr) return;
+  m->p->preempt.store(false, std::memory_order_relaxed);
+  Request req{sched().gcwaiting.load() ? RequestKind::stop : RequestKind::preempt};
+  mcall(req);
+}
+
+// ---- M and P hand-offs ------------------------------------------------------------
+
+void acquirep(M* m, P* p) {
+  m->p = p;
+  p->m = m;
+  p->status.store(PStatus::running, std::memory_order_release);
+  sysmon_wake_if_waiting();
+}
+
+P* releasep(M* m) {
+  P* p = m->p;
+  p->m = nullptr;
+  m->p = nullptr;
+  return p;
+}
+
+void pidleput(P* p) {
+  Sched& s = sched();
+  p->status.store(PStatus::idle, std::memory_order_release);
+  p->link = s.pidle;
+  s.pidle = p;
+  s.npidle.fetch_add(1);
+}
+
+P* pidleget() {
+  Sched& s = sched();
+  P* p = s.pidle;
+  if (p != nullptr) {
+    s.pidle = p->link;
+    p->link = nullptr;
+    s.npidle.fetch_sub(1);
+  }
+  return p;
+}
+
+void wakep() {
+  Sched& s = sched();
+  if (s.npidle.load() == 0) return;
+  std::int32_t zero = 0;
+  if (s.nmspinning.load() != 0 || !s.nmspinning.compare_exchange_strong(zero, 1)) return;
+  startm(nullptr, true);
+}
+
+namespace {
+
+void* mstart(void* arg) {
+  M* m = static_cast<M*>(arg);
+  tls_m = m;
+  m->thread = pthread_self();
+  m->tid = static_cast<pid_t>(gettid());
+  signal_setup_thread(m);
+  P* p = m->nextp;
+  m->nextp = nullptr;
+  acquirep(m, p);
+  schedule_loop(m);
+  return nullptr;
+}
+
+void newm(P* p, bool spinning) {
+  M* m = newm_struct();
+  m->nextp = p;
+  m->spinning = spinning;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t th;
+  int err = pthread_create(&th, &attr, mstart, m);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    base::Printer().str("runtime: failed to create new OS thread (errno ").i64(err).str(")\n");
+    throw_("newosproc");
+  }
+}
+
+}  // namespace
+
+M* newm_struct() {
+  Sched& s = sched();
+  M* m = new M();
+  base::Guard<base::Lock> g(s.lock);
+  m->id = s.mnext++;
+  s.mcount++;
+  return m;
+}
+
+void startm(P* p, bool spinning) {
+  Sched& s = sched();
+  M* nm;
+  {
+    base::Guard<base::Lock> g(s.lock);
+    if (p == nullptr) {
+      p = pidleget();
+      if (p == nullptr) {
+        if (spinning) s.nmspinning.fetch_sub(1);
+        return;
+      }
+    }
+    nm = s.midle;
+    if (nm != nullptr) {
+      s.midle = nm->schedlink;
+      s.nmidle--;
+      nm->idle_parked = false;
+    }
+  }
+  if (nm == nullptr) {
+    newm(p, spinning);
+    return;
+  }
+  nm->spinning = spinning;
+  nm->nextp = p;
+  nm->park.wakeup();
+}
+
+void stopm(M* m) {
+  Sched& s = sched();
+  {
+    base::Guard<base::Lock> g(s.lock);
+    m->schedlink = s.midle;
+    s.midle = m;
+    s.nmidle++;
+    m->idle_parked = true;
+    checkdead();
+  }
+  m->park.sleep();
+  m->park.clear();
+  if (m->nextp != nullptr) {
+    P* p = m->nextp;
+    m->nextp = nullptr;
+    acquirep(m, p);
+  }
+}
+
+void handoffp(P* p) {
+  Sched& s = sched();
+  if (!runq_empty(p) || s.runq_size.load() > 0) {
+    startm(p, false);
+    return;
+  }
+  base::Guard<base::Lock> g(s.lock);
+  if (s.gcwaiting.load()) {
+    p->status.store(PStatus::gcstop);
+    p->stop_from = StopFrom::idle;
+    if (s.stopwait.fetch_sub(1) == 1) s.stopnote.wakeup();
+    return;
+  }
+  pidleput(p);
+}
+
+void retirep(M* m) {
+  Sched& s = sched();
+  P* p = m->p;
+  runq_drain_to_global(p);
+  timers_move(p, s.allp[0]);
+  stack_cache_flush(p);
+  P* np;
+  {
+    base::Guard<base::Lock> g(s.lock);
+    releasep(m);
+    p->retire = false;
+    p->status.store(PStatus::dead);
+    np = pidleget();
+  }
+  if (np != nullptr) acquirep(m, np);
+}
+
+void park_forever_m() {
+  std::atomic<std::uint32_t> never{0};
+  for (;;) base::futex_wait(&never, 0);
+}
+
+// ---- deadlock -------------------------------------------------------------------
+
+void checkdead() {
+  Sched& s = sched();
+  if (s.gcwaiting.load() || s.frozen.load() || s.run_done.load() || !s.booted) return;
+  std::int32_t run = s.mcount - s.nmidle;
+  if (run > 0) return;
+  if (run < 0) throw_("checkdead: inconsistent counts");
+  if (s.runq_size.load() > 0) return;
+  for (std::int32_t i = 0, n = gomaxprocs_now(); i < n; i++) {
+    P* p = s.allp[i];
+    if (!runq_empty(p)) return;
+    if (p->timers.next_when.load() != INT64_MAX) return;  // a timer will wake someone
+  }
+  fatal_("all goroutines are asleep - deadlock!");
+}
+
+}  // namespace gort::detail
+
+// ---- public API ------------------------------------------------------------------
+
+namespace gort {
+
+void yield() {
+  using namespace detail;
+  M* m = tls_m;
+  if (m == nullptr || m->on_g0 || m->curg == nullptr) return;
+  P* p = m->p;
+  if (p->preempt.load(std::memory_order_relaxed)) {
+    safepoint_slow();
+    return;
+  }
+  // Nobody else could run here: Go's Gosched would put us on the global queue
+  // and pick us straight back up, so skip the round trip.
+  if (runq_empty(p) && sched().runq_size.load(std::memory_order_relaxed) == 0) {
+    std::int64_t next = p->timers.next_when.load(std::memory_order_relaxed);
+    if (next == INT64_MAX || next > base::nanotime()) return;
+  }
+  Request req{RequestKind::yield};
+  mcall(req);
+}
+
+std::int64_t goid() {
+  detail::G* gp = detail::getg();
+  return gp != nullptr ? gp->id : 0;
+}
+
+std::int64_t num_goroutine() { return detail::sched().ngoroutines.load(std::memory_order_relaxed); }
+
+int gomaxprocs() { return detail::gomaxprocs_now(); }
+
+}  // namespace gort

@@ -1,0 +1,127 @@
+// sched/sched.h — the global scheduler state and the core operations every
+// other part of sched/ uses: park/ready, safepoints, M and P hand-offs.
+// The algorithm is described in sched/README.md.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "base/lock.h"
+#include "base/note.h"
+#include "sched/g.h"
+#include "sched/m.h"
+#include "sched/p.h"
+
+namespace gort::detail {
+
+inline constexpr int kMaxProcs = 1024;
+
+struct Sched {
+  base::Lock lock;  // guards everything below not marked atomic
+
+  // Idle Ms and Ps.
+  M* midle = nullptr;
+  std::int32_t nmidle = 0;
+  std::int32_t mcount = 0;  // Ms created (sysmon is not an M)
+  std::int64_t mnext = 0;
+  P* pidle = nullptr;
+  std::atomic<std::int32_t> npidle{0};
+  std::atomic<std::int32_t> nmspinning{0};
+  std::atomic<std::int32_t> nmsyscall{0};  // Ms inside gort::blocking
+
+  // Global run queue (linked through G::schedlink).
+  G* runq_head = nullptr;
+  G* runq_tail = nullptr;
+  std::atomic<std::int32_t> runq_size{0};
+
+  // Free Gs beyond the per-P caches.
+  G* gfree = nullptr;
+  std::int32_t gfree_count = 0;
+
+  std::atomic<std::int32_t> gomaxprocs{0};
+  P* allp[kMaxProcs] = {};
+  std::int32_t nallp = 0;  // Ps ever created
+
+  // Stop-the-world.
+  std::atomic<bool> gcwaiting{false};
+  std::atomic<std::int32_t> stopwait{0};
+  base::Note stopnote;
+  std::atomic<std::uint32_t> world_epoch{0};  // bumped (and futex-woken) on restart
+  std::atomic<bool> frozen{false};            // the world stays stopped for good
+
+  // sysmon
+  bool sysmon_wait = false;
+  base::Note sysmon_note;
+
+  std::atomic<std::int64_t> goidgen{0};
+  std::atomic<std::int64_t> ngoroutines{0};  // not dead
+
+  // gort::run
+  M* m0 = nullptr;
+  std::atomic<bool> run_done{false};
+  int exit_status = 0;
+  bool booted = false;
+};
+
+extern Sched g_sched;
+inline Sched& sched() { return g_sched; }
+
+// ---- current state ----------------------------------------------------------
+G* getg();  // the user goroutine this thread runs, or null on g0 / foreign threads
+inline int gomaxprocs_now() { return sched().gomaxprocs.load(std::memory_order_relaxed); }
+
+// ---- park / ready --------------------------------------------------------------
+// Parks the calling goroutine. `commit` runs on g0 after the switch (so a waker
+// can never see the goroutine before its registers are saved); returning false
+// cancels the park and resumes the goroutine at once.
+void gopark(bool (*commit)(G*, void*), void* arg, WaitReason reason);
+// Makes a parked goroutine runnable: to runnext of the current P, or to the
+// global queue when the caller holds no P.
+void goready(G* gp);
+// Helpers for commit functions.
+bool park_unlock_commit(G* gp, void* lock);  // arg: a base::Lock*
+
+// Safepoint: yields if sysmon or stop-the-world asked this P to.
+void safepoint_slow();
+inline void safepoint() {
+  M* m = tls_m;
+  if (m != nullptr && m->p != nullptr && m->p->preempt.load(std::memory_order_relaxed))
+    safepoint_slow();
+}
+
+// Switches to g0 and carries out `req`; returns when the goroutine next runs.
+void mcall(Request& req);
+
+// ---- scheduler internals ---------------------------------------------------------
+void schedule_loop(M* m);       // the g0 loop of every M; returns only on M0 at exit
+M* newm_struct();               // allocates and registers an M (no thread)
+void wakep();                   // starts a spinning M if there is an idle P
+void startm(P* p, bool spinning);
+void handoffp(P* p);            // P without an M: give it to an M or make it idle
+void acquirep(M* m, P* p);
+P* releasep(M* m);
+P* pidleget();                  // sched.lock held
+void pidleput(P* p);            // sched.lock held
+void globrunqput(G* gp);        // sched.lock held
+void globrunqput_batch(G* head, G* tail, std::int32_t n);  // sched.lock held
+G* globrunqget(P* p, std::int32_t max);  // sched.lock held
+void checkdead();               // sched.lock held
+void gcstopm(M* m);             // stops this M's P for stop-the-world
+void signal_setup_thread(M* m);  // alternate signal stack for a new M
+void stopm(M* m);               // parks an M without a P until startm hands it one
+void retirep(M* m);             // gives up a P beyond GOMAXPROCS
+void main_exited(M* m);         // goroutine 1 returned: freeze the world, end gort::run
+G* exitsyscall0(M* m, G* gp);   // g0 half of a blocking call's return
+[[noreturn]] void park_forever_m();  // an M with nothing left to do (world frozen)
+
+// Allocation of G structures (sched/newproc.cc).
+G* gfget(P* p);
+void gfput(P* p, G* gp);
+void allgs_add(G* gp);
+std::int64_t allgs_snapshot(G** out, std::int64_t max);
+
+// sysmon (sched/sysmon.cc)
+void sysmon_start();
+void sysmon_wake_if_waiting();
+
+}  // namespace gort::detail

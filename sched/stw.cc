@@ -1,0 +1,275 @@
+#include "sched/stw.h"
+
+#include <errno.h>
+#include <mimalloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+
+#include "base/clock.h"
+#include "base/print.h"
+#include "gort/sched.h"
+#include "gort/sync.h"
+#include "sched/fatal.h"
+#include "sched/sched.h"
+
+namespace gort::detail {
+
+namespace {
+
+constexpr std::size_t kSigStackSize = 64 * 1024;
+
+void send_stop_signals(M* self) {
+  Sched& s = sched();
+  for (std::int32_t i = 0, n = gomaxprocs_now(); i < n; i++) {
+    P* p = s.allp[i];
+    if (p->status.load(std::memory_order_acquire) != PStatus::running) continue;
+    M* m = __atomic_load_n(&p->m, __ATOMIC_ACQUIRE);
+    if (m == nullptr || m == self || m->suspended.load(std::memory_order_relaxed)) continue;
+    pthread_kill(m->thread, SIGURG);
+  }
+}
+
+void on_sigurg(int, siginfo_t*, void* ucv) {
+  int saved_errno = errno;
+  Sched& s = sched();
+  M* m = tls_m;
+  if (m != nullptr && s.gcwaiting.load(std::memory_order_acquire) && !m->on_g0 &&
+      base::tls_lock_depth == 0 && m->p != nullptr && !m->in_syscall && m->curg != nullptr) {
+    P* p = m->p;
+    PStatus expected = PStatus::running;
+    if (p->status.compare_exchange_strong(expected, PStatus::gcstop, std::memory_order_acq_rel)) {
+      auto* uc = static_cast<ucontext_t*>(ucv);
+      static_assert(NGREG <= 32);
+      for (int i = 0; i < NGREG; i++)
+        m->suspended_regs[i] = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[i]);
+      m->suspended_sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+      p->stop_from = StopFrom::signal;
+      m->suspended.store(true, std::memory_order_release);
+      std::uint32_t epoch = s.world_epoch.load(std::memory_order_acquire);
+      if (s.stopwait.fetch_sub(1, std::memory_order_acq_rel) == 1) s.stopnote.wakeup();
+      while (s.world_epoch.load(std::memory_order_acquire) == epoch)
+        base::futex_wait(&s.world_epoch, epoch);
+      if (s.frozen.load(std::memory_order_acquire)) park_forever_m();
+      m->suspended.store(false, std::memory_order_release);
+    }
+  }
+  errno = saved_errno;
+}
+
+// Serialises stop-the-world requests from goroutines.
+gort::Mutex& world_mutex() {
+  static gort::Mutex* mu = new gort::Mutex();
+  return *mu;
+}
+
+}  // namespace
+
+void stw_install_signal_handler() {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_sigurg;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigfillset(&sa.sa_mask);
+  sigaction(SIGURG, &sa, nullptr);
+}
+
+void signal_setup_thread(M* m) {
+  void* mem = mmap(nullptr, kSigStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+  if (mem == MAP_FAILED) throw_("runtime: cannot allocate signal stack");
+  stack_t ss;
+  ss.ss_sp = mem;
+  ss.ss_size = kSigStackSize;
+  ss.ss_flags = 0;
+  sigaltstack(&ss, nullptr);
+  m->sigaltstack_mem = mem;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGURG);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+std::int64_t stw_stop(M* m) {
+  Sched& s = sched();
+  std::int64_t t0 = base::nanotime();
+  P* mine = m->p;
+  {
+    base::Guard<base::Lock> g(s.lock);
+    s.stopnote.clear();
+    std::int32_t n = gomaxprocs_now();
+    s.stopwait.store(n, std::memory_order_relaxed);
+    s.gcwaiting.store(true, std::memory_order_seq_cst);
+    mine->status.store(PStatus::gcstop, std::memory_order_release);
+    mine->stop_from = StopFrom::stopper;
+    s.stopwait.fetch_sub(1);
+    for (std::int32_t i = 0; i < n; i++) {
+      P* p = s.allp[i];
+      if (p == mine) continue;
+      PStatus st = p->status.load(std::memory_order_acquire);
+      if (st == PStatus::running) {
+        p->preempt.store(true, std::memory_order_relaxed);
+      } else if (st == PStatus::syscall) {
+        if (p->status.compare_exchange_strong(st, PStatus::gcstop)) {
+          p->stop_from = StopFrom::syscall;
+          s.stopwait.fetch_sub(1);
+        }
+      }
+    }
+    while (P* p = pidleget()) {
+      p->status.store(PStatus::gcstop, std::memory_order_release);
+      p->stop_from = StopFrom::idle;
+      s.stopwait.fetch_sub(1);
+    }
+  }
+  while (s.stopwait.load(std::memory_order_acquire) > 0) {
+    send_stop_signals(m);
+    s.stopnote.sleep_for(20000);
+  }
+  return base::nanotime() - t0;
+}
+
+void stw_start(M* m) {
+  Sched& s = sched();
+  P* need_m[kMaxProcs];
+  int nneed = 0;
+  {
+    base::Guard<base::Lock> g(s.lock);
+    std::int32_t n = gomaxprocs_now();
+    for (std::int32_t i = 0; i < s.nallp; i++) {
+      P* p = s.allp[i];
+      if (p->status.load() != PStatus::gcstop) continue;
+      p->preempt.store(false, std::memory_order_relaxed);
+      StopFrom from = p->stop_from;
+      p->stop_from = StopFrom::none;
+      bool beyond = i >= n;
+      switch (from) {
+        case StopFrom::stopper:
+        case StopFrom::safepoint:
+        case StopFrom::signal:
+          p->retire = beyond;
+          p->status.store(PStatus::running, std::memory_order_release);
+          break;
+        case StopFrom::idle:
+        case StopFrom::syscall:
+        case StopFrom::none:
+          p->m = nullptr;
+          if (beyond) {
+            p->status.store(PStatus::dead);
+          } else if (!runq_empty(p) || p->timers.next_when.load() != INT64_MAX) {
+            p->status.store(PStatus::idle);
+            need_m[nneed++] = p;
+          } else {
+            pidleput(p);
+          }
+          break;
+      }
+    }
+    s.gcwaiting.store(false, std::memory_order_seq_cst);
+    s.world_epoch.fetch_add(1, std::memory_order_acq_rel);
+    base::futex_wake(&s.world_epoch, INT_MAX);
+  }
+  for (int i = 0; i < nneed; i++) startm(need_m[i], false);
+  if (s.runq_size.load() > 0) wakep();
+  (void)m;
+}
+
+void gcstopm(M* m) {
+  Sched& s = sched();
+  std::uint32_t epoch;
+  {
+    base::Guard<base::Lock> g(s.lock);
+    if (!s.gcwaiting.load()) return;
+    P* p = m->p;
+    if (p->status.load() == PStatus::gcstop) return;  // stopped by someone else already
+    epoch = s.world_epoch.load(std::memory_order_acquire);
+    p->status.store(PStatus::gcstop, std::memory_order_release);
+    p->stop_from = StopFrom::safepoint;
+    m->world_parked = true;
+    if (s.stopwait.fetch_sub(1) == 1) s.stopnote.wakeup();
+  }
+  while (s.world_epoch.load(std::memory_order_acquire) == epoch)
+    base::futex_wait(&s.world_epoch, epoch);
+  base::Guard<base::Lock> g(s.lock);
+  m->world_parked = false;
+}
+
+// ---- the end of gort::run ----------------------------------------------------------
+
+namespace {
+
+void flush_stdio_if_free() {
+  if (ftrylockfile(stdout) == 0) {
+    fflush_unlocked(stdout);
+    funlockfile(stdout);
+  }
+  if (ftrylockfile(stderr) == 0) {
+    fflush_unlocked(stderr);
+    funlockfile(stderr);
+  }
+}
+
+}  // namespace
+
+void main_exited(M* m) {
+  Sched& s = sched();
+  s.run_done.store(true);
+  // If another stop-the-world is under way, take part in it first.
+  while (s.gcwaiting.load()) gcstopm(m);
+  stw_stop(m);
+  bool m0_reachable;
+  {
+    base::Guard<base::Lock> g(s.lock);
+    s.frozen.store(true, std::memory_order_release);
+    M* m0 = s.m0;
+    m0_reachable = m0 == m || m0->idle_parked || m0->world_parked;
+    s.world_epoch.fetch_add(1, std::memory_order_acq_rel);
+    base::futex_wake(&s.world_epoch, INT_MAX);
+    if (m0->idle_parked) {
+      m0->nextp = nullptr;
+      m0->park.wakeup();
+    }
+  }
+  if (!m0_reachable) {
+    // The thread that called gort::run is inside a goroutine that cannot be
+    // stopped at a safepoint (spinning, or in a blocking call): end the
+    // process with main's status, as Go does when main returns.
+    flush_stdio_if_free();
+    _exit(s.exit_status);
+  }
+}
+
+[[noreturn]] void flush_and_exit(int code) {
+  flush_stdio_if_free();
+  _exit(code);
+}
+
+}  // namespace gort::detail
+
+namespace gort {
+
+std::int64_t stop_the_world() {
+  using namespace detail;
+  M* m = tls_m;
+  if (m == nullptr || m->on_g0 || m->curg == nullptr)
+    fatal_("gort::stop_the_world must be called from a goroutine");
+  world_mutex().lock();
+  m = getm();  // the lock may have parked us
+  return stw_stop(m);
+}
+
+void start_the_world() {
+  using namespace detail;
+  M* m = getm();
+  stw_start(m);
+  world_mutex().unlock();
+}
+
+void exit(int code) { detail::flush_and_exit(code); }
+
+}  // namespace gort

@@ -1,0 +1,144 @@
+// sched/sysmon.cc — the system monitor: a thread without a P.
+//
+// It sleeps 20 µs, doubling up to 10 ms while nothing needs doing, and each
+// time it wakes:
+//  * retakes Ps whose M has been inside gort::blocking for a tick or more, so
+//    their goroutines run elsewhere (handoffp);
+//  * sets the preempt flag of a P that has run the same goroutine for 10 ms,
+//    which yields at its next safepoint;
+//  * wakes an idle P for runnable work stuck behind a busy one, and starts an
+//    M when a timer is due while Ps sit idle.
+// When every P is idle it sleeps on a note until the next timer (or until a P
+// becomes busy again: acquirep wakes it), so an idle runtime uses no CPU.
+#include <pthread.h>
+#include <time.h>
+
+#include <climits>
+
+#include "base/clock.h"
+#include "sched/fatal.h"
+#include "sched/sched.h"
+
+namespace gort::detail {
+
+namespace {
+
+constexpr std::int64_t kForcePreemptNs = 10'000'000;
+constexpr std::int64_t kMaxIdleSleepNs = 60'000'000'000;
+
+std::int64_t earliest_timer() {
+  Sched& s = sched();
+  std::int64_t next = INT64_MAX;
+  for (std::int32_t i = 0, n = gomaxprocs_now(); i < n; i++) {
+    std::int64_t w = s.allp[i]->timers.next_when.load(std::memory_order_relaxed);
+    if (w < next) next = w;
+  }
+  return next;
+}
+
+int retake(std::int64_t now) {
+  Sched& s = sched();
+  int n = 0;
+  for (std::int32_t i = 0, np = gomaxprocs_now(); i < np; i++) {
+    P* p = s.allp[i];
+    PStatus st = p->status.load(std::memory_order_acquire);
+    if (st == PStatus::running) {
+      if (p->sysmon_tick != p->schedtick) {
+        p->sysmon_tick = p->schedtick;
+        p->sysmon_when = now;
+      } else if (now - p->sysmon_when >= kForcePreemptNs) {
+        p->preempt.store(true, std::memory_order_relaxed);
+      }
+      // Work queued behind a busy P while another P idles.
+      if (s.npidle.load() > 0 && s.nmspinning.load() == 0 && !runq_empty(p)) {
+        wakep();
+        n++;
+      }
+    } else if (st == PStatus::syscall) {
+      if (p->sysmon_tick != p->syscalltick) {
+        p->sysmon_tick = p->syscalltick;
+        p->sysmon_when = now;
+        continue;
+      }
+      // Leave it if it has nothing to run and other Ms could take new work,
+      // unless the call has lasted 10 ms.
+      if (runq_empty(p) && s.nmspinning.load() + s.npidle.load() > 0 &&
+          now - p->sysmon_when < kForcePreemptNs)
+        continue;
+      PStatus expected = PStatus::syscall;
+      if (p->status.compare_exchange_strong(expected, PStatus::idle)) {
+        p->m = nullptr;
+        n++;
+        handoffp(p);
+      }
+    }
+  }
+  return n;
+}
+
+void* sysmon_main(void*) {
+  Sched& s = sched();
+  std::int64_t delay_us = 20;
+  int idle = 0;
+  for (;;) {
+    if (idle == 0) {
+      delay_us = 20;
+    } else if (idle > 50) {
+      delay_us *= 2;
+    }
+    if (delay_us > 10'000) delay_us = 10'000;
+    struct timespec ts{0, delay_us * 1000};
+    nanosleep(&ts, nullptr);
+    if (s.frozen.load()) park_forever_m();
+    std::int64_t now = base::nanotime();
+    if (s.gcwaiting.load() || s.npidle.load() == gomaxprocs_now()) {
+      base::Guard<base::Lock> g(s.lock);
+      if (s.gcwaiting.load() || s.npidle.load() == gomaxprocs_now()) {
+        s.sysmon_wait = true;
+        s.sysmon_note.clear();
+        s.lock.unlock();
+        std::int64_t next = earliest_timer();
+        std::int64_t sleep_ns = kMaxIdleSleepNs;
+        if (next != INT64_MAX && next - now < sleep_ns) sleep_ns = next - now;
+        if (sleep_ns > 0) s.sysmon_note.sleep_for(sleep_ns);
+        s.lock.lock();
+        s.sysmon_wait = false;
+        idle = 0;
+        now = base::nanotime();
+      }
+    }
+    int work = 0;
+    std::int64_t next = earliest_timer();
+    if (next <= now && s.npidle.load() > 0 && s.nmspinning.load() == 0 && !s.gcwaiting.load()) {
+      startm(nullptr, false);
+      work++;
+    }
+    if (!s.gcwaiting.load()) work += retake(now);
+    idle = work > 0 ? 0 : idle + 1;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void sysmon_start() {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  pthread_t th;
+  if (pthread_create(&th, &attr, sysmon_main, nullptr) != 0) throw_("runtime: cannot start sysmon");
+  pthread_attr_destroy(&attr);
+}
+
+void sysmon_wake_if_waiting() {
+  Sched& s = sched();
+  if (!__atomic_load_n(&s.sysmon_wait, __ATOMIC_ACQUIRE)) return;
+  base::Guard<base::Lock> g(s.lock);
+  if (s.sysmon_wait) {
+    s.sysmon_wait = false;
+    s.sysmon_note.wakeup();
+  }
+}
+
+}  // namespace gort::detail
