@@ -51,7 +51,7 @@ struct G {
   M* m = nullptr;          // the M running it, if any
   std::uintptr_t gopc = 0;  // PC of the gort::go call that created it
   std::int64_t parent_id = 0;
-  std::int64_t waitsince = 0;  // nanotime() when it parked
+  std::int64_t waitsince = 0;  // when it parked; stamped lazily (by the collector, part 3), as Go does
 
   // The entry function: constructed in fn_buf when it fits, else on the heap.
   void (*invoke)(void*) = nullptr;

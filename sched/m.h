@@ -50,6 +50,11 @@ struct M {
   bool in_syscall = false;
   base::Note park;         // sleeps here when idle
   Context g0ctx = nullptr;  // g0's saved context while a goroutine runs
+  // A park handed straight to the next goroutine (see gopark): the parked
+  // goroutine and its commit, finished by the goroutine that resumes.
+  G* direct_prev = nullptr;
+  bool (*direct_commit)(G*, void*) = nullptr;
+  void* direct_arg = nullptr;
   pthread_t thread{};
   pid_t tid = 0;
   void* sigaltstack_mem = nullptr;

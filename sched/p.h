@@ -39,12 +39,13 @@ struct P {
   // at every safepoint of the goroutine running on this P.
   std::atomic<bool> preempt{false};
 
-  // The local run queue: a ring written only by the owner (at tail) and
-  // consumed by the owner and by thieves (at head, with CAS). runnext holds
-  // the goroutine to run next (just readied, or the parent of a new
-  // goroutine) and may also be stolen.
-  alignas(64) std::atomic<std::uint32_t> runqhead{0};
-  alignas(64) std::atomic<std::uint32_t> runqtail{0};
+  // The local run queue: a 256-entry ring used as a deque. Its state is one
+  // 64-bit word {head:16, tail:16, version:32} changed only by CAS, so the
+  // owner can push and pop at both ends while thieves take half from the
+  // front, and the version makes every stale CAS fail (no ABA). Slots are
+  // written only by the owner. runnext holds the goroutine to run next (just
+  // readied, or the parent of a goroutine just started) and may be stolen.
+  alignas(64) std::atomic<std::uint64_t> runq_state{0};
   std::atomic<G*> runq[kRunqSize];
   std::atomic<G*> runnext{nullptr};
 
@@ -53,7 +54,7 @@ struct P {
   // Free lists (owner only).
   G* gfree = nullptr;
   std::int32_t gfree_count = 0;
-  Stack stack_cache[32];
+  Stack stack_cache[64];
   std::int32_t stack_cache_count = 0;
 
   // sysmon bookkeeping
@@ -63,7 +64,12 @@ struct P {
 };
 
 // Run queue operations (sched/runq.cc).
+// runqput: next=true puts gp in runnext and the displaced runnext at the back
+// (Go's order for readied goroutines); runqput_spawn_parent puts the parent
+// of a new goroutine in runnext and the displaced one at the *front*, so that
+// spawn trees run depth first.
 void runqput(P* p, G* gp, bool next);
+void runqput_spawn_parent(P* p, G* parent);
 G* runqget(P* p);
 bool runq_empty(const P* p);
 std::uint32_t runq_len(const P* p);

@@ -40,22 +40,47 @@ G* getg() {
 
 // ---- switching ------------------------------------------------------------------
 
+namespace {
+
+// Passed as the jump's data when one goroutine switches straight to another.
+char direct_switch_marker;
+
+// Every goroutine resumes here after a switch: from g0 (t.fctx is g0's
+// context) or directly from the goroutine that parked before us on this M,
+// whose park we finish now that its registers are saved.
+void on_resume(Transfer t) {
+  M* m = getm();  // possibly another thread than before the switch
+  m->on_g0 = false;
+  if (t.data != &direct_switch_marker) {
+    m->g0ctx = t.fctx;
+    return;
+  }
+  G* prev = m->direct_prev;
+  m->direct_prev = nullptr;
+  prev->ctx = t.fctx;
+  if (!prev->stack.guarded && !stack_canary_ok(prev->stack)) throw_("stack overflow");
+  prev->status.store(GStatus::waiting, std::memory_order_relaxed);
+  prev->m = nullptr;
+  if (m->direct_commit != nullptr && !m->direct_commit(prev, m->direct_arg)) {
+    // The park was cancelled: prev runs next.
+    prev->status.store(GStatus::runnable, std::memory_order_relaxed);
+    runqput(m->p, prev, true);
+  }
+}
+
+}  // namespace
+
 void mcall(Request& req) {
   M* m = getm();
   m->on_g0 = true;
-  Transfer t = jump(m->g0ctx, &req);
-  M* now = getm();  // possibly another thread
-  now->g0ctx = t.fctx;
-  now->on_g0 = false;
+  on_resume(jump(m->g0ctx, &req));
 }
 
 namespace {
 
 [[noreturn]] void goroutine_entry(Transfer t) {
-  M* m = getm();
-  m->g0ctx = t.fctx;
-  m->on_g0 = false;
-  G* gp = m->curg;
+  on_resume(t);
+  G* gp = getm()->curg;
   try {
     gp->invoke(gp->fn);
   } catch (const std::exception& e) {
@@ -210,7 +235,6 @@ G* handle_request(M* m, G* gp, Request& req) {
   switch (req.kind) {
     case RequestKind::park:
       gp->status.store(GStatus::waiting, std::memory_order_relaxed);
-      gp->waitsince = base::nanotime();
       m->curg = nullptr;
       gp->m = nullptr;
       if (req.commit != nullptr && !req.commit(gp, req.arg)) {
@@ -243,7 +267,7 @@ G* handle_request(M* m, G* gp, Request& req) {
       gp->status.store(GStatus::runnable, std::memory_order_relaxed);
       m->curg = nullptr;
       gp->m = nullptr;
-      runqput(p, gp, true);
+      runqput_spawn_parent(p, gp);
       wakep();
       if (s.gcwaiting.load(std::memory_order_relaxed)) {
         runqput(p, req.newg, false);
@@ -285,6 +309,7 @@ G* execute(M* m, G* gp) {
   }
   for (;;) {
     Transfer t = jump(gp->ctx, nullptr);
+    gp = m->curg;  // goroutines may have switched among themselves meanwhile
     gp->ctx = t.fctx;
     if (!gp->stack.guarded && !stack_canary_ok(gp->stack)) {
       base::Printer().str("runtime: goroutine ").i64(gp->id).str(" overran its unguarded stack [")
@@ -320,7 +345,29 @@ void gopark(bool (*commit)(G*, void*), void* arg, WaitReason reason) {
   M* m = getm();
   if (m == nullptr || m->on_g0 || m->curg == nullptr)
     fatal_("gort: blocking operation outside a goroutine (call it inside gort::run)");
-  m->curg->wait_reason = reason;
+  G* gp = m->curg;
+  gp->wait_reason = reason;
+  // Fast path: the next goroutine is known (runnext), has run before, and the
+  // scheduler has nothing else to do on this tick (no stop-the-world or
+  // preemption request, no timers, not the global queue's fairness turn).
+  // Switch to it directly; it finishes our park (on_resume).
+  P* p = m->p;
+  G* next = p->runnext.load(std::memory_order_relaxed);
+  if (next != nullptr && next->ctx != nullptr && !p->preempt.load(std::memory_order_relaxed) &&
+      (p->schedtick + 1) % 61 != 0 &&
+      p->timers.next_when.load(std::memory_order_relaxed) == INT64_MAX &&
+      !sched().gcwaiting.load(std::memory_order_relaxed) &&
+      p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
+    m->direct_prev = gp;
+    m->direct_commit = commit;
+    m->direct_arg = arg;
+    p->schedtick++;
+    next->status.store(GStatus::running, std::memory_order_relaxed);
+    next->m = m;
+    m->curg = next;
+    on_resume(jump(next->ctx, &direct_switch_marker));
+    return;
+  }
   Request req{RequestKind::park, commit, arg};
   mcall(req);
 }
@@ -340,8 +387,7 @@ void goready(G* gp) {
     runqput(p, gp, true);
     // A lone runnext will run here as soon as the current goroutine blocks;
     // only a second runnable goroutine is parallel work for an idle P.
-    if (p->runqtail.load(std::memory_order_relaxed) != p->runqhead.load(std::memory_order_relaxed))
-      wakep();
+    if (runq_len(p) > 1) wakep();
     return;
   }
   {

@@ -1,12 +1,13 @@
 // sched/runq.cc — the per-P run queue and the global run queue.
 //
-// The local queue is a 256-entry ring. Only the owning P writes at the tail
-// (a release store publishes the new entry); the owner and thieves take from
-// the head with a CAS, so a thief that copied entries and lost the CAS simply
-// retries. runnext is a one-slot LIFO in front of the ring: a goroutine just
-// readied (or a parent whose child was just started) runs next on this P,
-// keeping ping-pong pairs and spawn trees on one P with hot caches.
-// When the ring is full, half of it moves to the global queue in one batch.
+// The local queue is a 256-entry ring used as a deque (see p.h): its head,
+// tail and a version live in one 64-bit word that every operation changes
+// with a CAS. The owner pushes at the back (readied and yielding goroutines:
+// FIFO, as Go) or at the front (parents displaced from runnext by a spawn:
+// LIFO, so spawn trees are explored depth first and few stacks are live);
+// the owner pops from the front; thieves copy the front half and claim it
+// with one CAS, which fails if anything changed meanwhile (the version rules
+// out ABA). When the ring is full, half of it moves to the global queue.
 #include "base/lock.h"
 #include "sched/fatal.h"
 #include "sched/sched.h"
@@ -15,16 +16,33 @@ namespace gort::detail {
 
 namespace {
 
-// Moves half of p's ring plus gp to the global queue. False if a thief got in
-// first (the caller retries runqput).
-bool runqput_slow(P* p, G* gp, std::uint32_t h, std::uint32_t t) {
+struct QState {
+  std::uint16_t head;
+  std::uint16_t tail;
+  std::uint32_t version;
+  std::uint32_t size() const { return static_cast<std::uint16_t>(tail - head); }
+};
+
+inline QState unpack(std::uint64_t w) {
+  return QState{static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(w >> 16),
+                static_cast<std::uint32_t>(w >> 32)};
+}
+inline std::uint64_t pack(std::uint16_t head, std::uint16_t tail, std::uint32_t version) {
+  return std::uint64_t{head} | (std::uint64_t{tail} << 16) | (std::uint64_t{version} << 32);
+}
+inline std::atomic<G*>& slot(P* p, std::uint32_t i) { return p->runq[i % kRunqSize]; }
+
+// Moves the front half of p's full ring plus gp to the global queue. False if
+// the ring changed meanwhile (the caller retries).
+bool runqput_slow(P* p, G* gp, std::uint64_t w) {
   constexpr std::uint32_t kHalf = kRunqSize / 2;
-  if (t - h != kRunqSize) throw_("runqput_slow: queue is not full");
+  QState q = unpack(w);
   G* batch[kHalf + 1];
   for (std::uint32_t i = 0; i < kHalf; i++)
-    batch[i] = p->runq[(h + i) % kRunqSize].load(std::memory_order_relaxed);
-  if (!p->runqhead.compare_exchange_strong(h, h + kHalf, std::memory_order_release,
-                                           std::memory_order_relaxed))
+    batch[i] = slot(p, q.head + i).load(std::memory_order_relaxed);
+  if (!p->runq_state.compare_exchange_strong(
+          w, pack(static_cast<std::uint16_t>(q.head + kHalf), q.tail, q.version + 1),
+          std::memory_order_acq_rel))
     return false;
   batch[kHalf] = gp;
   for (std::uint32_t i = 0; i < kHalf; i++) batch[i]->schedlink = batch[i + 1];
@@ -33,32 +51,65 @@ bool runqput_slow(P* p, G* gp, std::uint32_t h, std::uint32_t t) {
   return true;
 }
 
-// Copies up to half of victim's ring into batch (a ring at batch_head).
-std::uint32_t runqgrab(P* victim, std::atomic<G*>* batch, std::uint32_t batch_head,
-                       bool steal_runnext) {
+void push_back(P* p, G* gp) {
+  std::uint64_t w = p->runq_state.load(std::memory_order_acquire);
   for (;;) {
-    std::uint32_t h = victim->runqhead.load(std::memory_order_acquire);
-    std::uint32_t t = victim->runqtail.load(std::memory_order_acquire);
-    std::uint32_t n = t - h;
+    QState q = unpack(w);
+    if (q.size() >= kRunqSize) {
+      if (runqput_slow(p, gp, w)) return;
+      w = p->runq_state.load(std::memory_order_acquire);
+      continue;
+    }
+    slot(p, q.tail).store(gp, std::memory_order_relaxed);
+    if (p->runq_state.compare_exchange_weak(
+            w, pack(q.head, static_cast<std::uint16_t>(q.tail + 1), q.version + 1),
+            std::memory_order_acq_rel))
+      return;
+  }
+}
+
+void push_front(P* p, G* gp) {
+  std::uint64_t w = p->runq_state.load(std::memory_order_acquire);
+  for (;;) {
+    QState q = unpack(w);
+    if (q.size() >= kRunqSize) {
+      if (runqput_slow(p, gp, w)) return;
+      w = p->runq_state.load(std::memory_order_acquire);
+      continue;
+    }
+    std::uint16_t nh = static_cast<std::uint16_t>(q.head - 1);
+    slot(p, nh).store(gp, std::memory_order_relaxed);
+    if (p->runq_state.compare_exchange_weak(w, pack(nh, q.tail, q.version + 1),
+                                            std::memory_order_acq_rel))
+      return;
+  }
+}
+
+// Copies the front half of victim's ring into p's ring at p's tail.
+std::uint32_t runqgrab(P* victim, P* p, std::uint16_t at, bool steal_runnext) {
+  for (;;) {
+    std::uint64_t w = victim->runq_state.load(std::memory_order_acquire);
+    QState q = unpack(w);
+    std::uint32_t n = q.size();
     n = n - n / 2;
     if (n == 0) {
       if (steal_runnext) {
         G* next = victim->runnext.load(std::memory_order_acquire);
         if (next != nullptr &&
             victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
-          batch[batch_head % kRunqSize].store(next, std::memory_order_relaxed);
+          slot(p, at).store(next, std::memory_order_relaxed);
           return 1;
         }
       }
       return 0;
     }
-    if (n > kRunqSize / 2) continue;  // h and t read inconsistently; retry
-    for (std::uint32_t i = 0; i < n; i++) {
-      G* g = victim->runq[(h + i) % kRunqSize].load(std::memory_order_relaxed);
-      batch[(batch_head + i) % kRunqSize].store(g, std::memory_order_relaxed);
-    }
-    if (victim->runqhead.compare_exchange_strong(h, h + n, std::memory_order_release,
-                                                 std::memory_order_relaxed))
+    if (n > kRunqSize / 2) continue;
+    for (std::uint32_t i = 0; i < n; i++)
+      slot(p, at + i).store(slot(victim, q.head + i).load(std::memory_order_relaxed),
+                            std::memory_order_relaxed);
+    if (victim->runq_state.compare_exchange_strong(
+            w, pack(static_cast<std::uint16_t>(q.head + n), q.tail, q.version + 1),
+            std::memory_order_acq_rel))
       return n;
   }
 }
@@ -69,18 +120,14 @@ void runqput(P* p, G* gp, bool next) {
   if (next) {
     G* old = p->runnext.exchange(gp, std::memory_order_acq_rel);
     if (old == nullptr) return;
-    gp = old;  // the displaced runnext goes to the tail
+    gp = old;  // the displaced runnext goes to the back
   }
-  for (;;) {
-    std::uint32_t h = p->runqhead.load(std::memory_order_acquire);
-    std::uint32_t t = p->runqtail.load(std::memory_order_relaxed);
-    if (t - h < kRunqSize) {
-      p->runq[t % kRunqSize].store(gp, std::memory_order_relaxed);
-      p->runqtail.store(t + 1, std::memory_order_release);
-      return;
-    }
-    if (runqput_slow(p, gp, h, t)) return;
-  }
+  push_back(p, gp);
+}
+
+void runqput_spawn_parent(P* p, G* parent) {
+  G* old = p->runnext.exchange(parent, std::memory_order_acq_rel);
+  if (old != nullptr) push_front(p, old);
 }
 
 G* runqget(P* p) {
@@ -88,44 +135,51 @@ G* runqget(P* p) {
   if (next != nullptr &&
       p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))
     return next;
+  std::uint64_t w = p->runq_state.load(std::memory_order_acquire);
   for (;;) {
-    std::uint32_t h = p->runqhead.load(std::memory_order_acquire);
-    std::uint32_t t = p->runqtail.load(std::memory_order_relaxed);
-    if (t == h) return nullptr;
-    G* gp = p->runq[h % kRunqSize].load(std::memory_order_relaxed);
-    if (p->runqhead.compare_exchange_strong(h, h + 1, std::memory_order_release,
-                                            std::memory_order_relaxed))
+    QState q = unpack(w);
+    if (q.size() == 0) return nullptr;
+    G* gp = slot(p, q.head).load(std::memory_order_relaxed);
+    if (p->runq_state.compare_exchange_weak(
+            w, pack(static_cast<std::uint16_t>(q.head + 1), q.tail, q.version + 1),
+            std::memory_order_acq_rel))
       return gp;
   }
 }
 
 bool runq_empty(const P* p) {
-  // runnext is read between two consistent reads of head/tail (Go's runqempty).
+  // runnext is read between two reads of the state word (Go's runqempty).
   for (;;) {
-    std::uint32_t h = p->runqhead.load(std::memory_order_acquire);
-    std::uint32_t t = p->runqtail.load(std::memory_order_acquire);
+    std::uint64_t w = p->runq_state.load(std::memory_order_acquire);
     G* next = p->runnext.load(std::memory_order_acquire);
-    if (p->runqtail.load(std::memory_order_acquire) == t) return h == t && next == nullptr;
+    if (p->runq_state.load(std::memory_order_acquire) == w)
+      return unpack(w).size() == 0 && next == nullptr;
   }
 }
 
 std::uint32_t runq_len(const P* p) {
-  std::uint32_t h = p->runqhead.load(std::memory_order_acquire);
-  std::uint32_t t = p->runqtail.load(std::memory_order_acquire);
-  return t - h + (p->runnext.load(std::memory_order_relaxed) != nullptr ? 1 : 0);
+  return unpack(p->runq_state.load(std::memory_order_acquire)).size() +
+         (p->runnext.load(std::memory_order_relaxed) != nullptr ? 1 : 0);
 }
 
 G* runqsteal(P* p, P* victim, bool steal_runnext) {
-  std::uint32_t t = p->runqtail.load(std::memory_order_relaxed);
-  std::uint32_t n = runqgrab(victim, p->runq, t, steal_runnext);
+  // Only p's owner (us) writes p's slots and tail, so the copy lands beyond
+  // our tail and is published with one CAS.
+  std::uint64_t w = p->runq_state.load(std::memory_order_acquire);
+  QState q = unpack(w);
+  if (q.size() > kRunqSize / 2) return nullptr;  // no room for a stolen half
+  std::uint32_t n = runqgrab(victim, p, q.tail, steal_runnext);
   if (n == 0) return nullptr;
   n--;
-  G* gp = p->runq[(t + n) % kRunqSize].load(std::memory_order_relaxed);
+  G* gp = slot(p, q.tail + n).load(std::memory_order_relaxed);
   if (n == 0) return gp;
-  std::uint32_t h = p->runqhead.load(std::memory_order_acquire);
-  if (t - h + n >= kRunqSize) throw_("runqsteal: runq overflow");
-  p->runqtail.store(t + n, std::memory_order_release);
-  return gp;
+  for (;;) {
+    QState cur = unpack(w);
+    if (p->runq_state.compare_exchange_weak(
+            w, pack(cur.head, static_cast<std::uint16_t>(cur.tail + n), cur.version + 1),
+            std::memory_order_acq_rel))
+      return gp;
+  }
 }
 
 void runq_drain_to_global(P* p) {
@@ -161,7 +215,9 @@ void globrunqput_batch(G* head, G* tail, std::int32_t n) {
   s.runq_size.fetch_add(n, std::memory_order_release);
 }
 
-// Takes a fair share of the global queue: one to return, the rest into p's ring.
+// Takes a fair share of the global queue: one to return, the rest into p's
+// ring. Called only when p's ring is empty (so the pushes cannot overflow it
+// and re-enter sched.lock), or with max == 1.
 G* globrunqget(P* p, std::int32_t max) {
   Sched& s = sched();
   std::int32_t size = s.runq_size.load(std::memory_order_relaxed);
@@ -176,7 +232,7 @@ G* globrunqget(P* p, std::int32_t max) {
   for (std::int32_t i = 1; i < n; i++) {
     G* g = s.runq_head;
     s.runq_head = g->schedlink;
-    runqput(p, g, false);
+    push_back(p, g);
   }
   if (s.runq_head == nullptr) s.runq_tail = nullptr;
   return gp;

@@ -22,7 +22,7 @@ namespace {
 constexpr std::uint64_t kCanary = 0x676f7274c0ffee42ull;  // "gort" + coffee
 constexpr int kCanaryWords = 8;
 constexpr std::size_t kSlabStacks = 64;
-constexpr std::int32_t kCacheMax = 32;
+constexpr std::int32_t kCacheMax = 64;
 
 struct Pool {
   base::Lock lock;
@@ -33,7 +33,7 @@ struct Pool {
   std::atomic<std::int64_t> unguarded_total{0};
   std::vector<Stack> free;      // global cache, memory still attached
   std::vector<Stack> released;  // unguarded stacks whose memory went back to the OS
-  std::size_t watermark = 256;  // cached stacks kept with their memory
+  std::size_t watermark = 1024;  // cached stacks kept with their memory
 };
 
 Pool& pool() {
@@ -80,12 +80,10 @@ Stack new_unguarded_slab(Pool& pl) {
 }
 
 // Gives a cached stack's memory back to the OS (lock held).
+// Mappings are kept (a guarded stack keeps its guard and its share of the
+// guard budget) so that reuse costs no system call beyond page faults.
 void release_memory(Pool& pl, Stack& s) {
-  if (s.guarded) {
-    munmap(s.lo - pl.page, s.size() + pl.page);
-    pl.guarded_live.fetch_sub(1);
-    s.lo = nullptr;
-  } else if (!s.released) {
+  if (!s.released) {
     madvise(s.lo, s.size(), MADV_DONTNEED);
     s.released = true;
   }

@@ -15,10 +15,10 @@
 //    "stack overflow" — detected after the fact, and the overflow may already
 //    have corrupted the top of the neighbouring stack in the slab.
 //
-// Free stacks go to a per-P cache (no lock), then to a global pool. Beyond a
-// watermark of cached stacks the pool returns memory to the OS: guarded
-// stacks are unmapped (freeing their guard budget), slab stacks are
-// madvise(MADV_DONTNEED)'d and kept for reuse.
+// Free stacks go to a per-P cache of 64 (no lock), then to a global pool.
+// Beyond a watermark of 1024 cached stacks the pool returns their memory to
+// the OS with madvise(MADV_DONTNEED) and keeps the mappings (and guards) for
+// reuse, so that churn never costs an mmap/munmap pair.
 #pragma once
 
 #include <cstddef>
