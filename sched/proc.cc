@@ -223,6 +223,22 @@ top:
       }
     }
   }
+  // Sleep; if timers are pending and no M watches an earlier deadline, sleep
+  // only until the first of them (Go's netpoller block does this).
+  {
+    std::int64_t next = INT64_MAX;
+    for (std::int32_t i = 0, n = gomaxprocs_now(); i < n; i++) {
+      std::int64_t w = s.allp[i]->timers.next_when.load(std::memory_order_relaxed);
+      if (w < next) next = w;
+    }
+    std::int64_t watch = s.timer_watch_until.load();
+    if (next < watch && s.timer_watch_until.compare_exchange_strong(watch, next)) {
+      stopm(m, next);
+      std::int64_t mine = next;
+      s.timer_watch_until.compare_exchange_strong(mine, INT64_MAX);
+      goto top;
+    }
+  }
   stopm(m);
   goto top;
 }
@@ -299,6 +315,9 @@ G* handle_request(M* m, G* gp, Request& req) {
 // Runs gp on this M until it switches back; returns what handle_request says.
 G* execute(M* m, G* gp) {
   P* p = m->p;
+  // Invariant: a goroutine is in at most one run queue, so it is runnable here.
+  if (gp->status.load(std::memory_order_relaxed) != GStatus::runnable)
+    throw_("execute: goroutine is not runnable");
   gp->status.store(GStatus::running, std::memory_order_relaxed);
   gp->m = m;
   m->curg = gp;
@@ -317,7 +336,9 @@ G* execute(M* m, G* gp) {
           .hex(reinterpret_cast<std::uintptr_t>(gp->stack.hi)).str(")\n");
       throw_("stack overflow");
     }
-    Request& req = *static_cast<Request*>(t.data);
+    // Copy the request off the goroutine's stack: once handle_request makes
+    // the goroutine runnable, another M may resume it and reuse that memory.
+    Request req = *static_cast<Request*>(t.data);
     if (req.kind == RequestKind::systemstack) {
       req.fn(req.arg);
       continue;
@@ -518,7 +539,7 @@ void startm(P* p, bool spinning) {
   nm->park.wakeup();
 }
 
-void stopm(M* m) {
+void stopm(M* m, std::int64_t deadline) {
   Sched& s = sched();
   {
     base::Guard<base::Lock> g(s.lock);
@@ -527,6 +548,25 @@ void stopm(M* m) {
     s.nmidle++;
     m->idle_parked = true;
     checkdead();
+  }
+  if (deadline == INT64_MAX) {
+    m->park.sleep();
+  } else if (!m->park.sleep_for(deadline - base::nanotime())) {
+    // Timed out: unless startm picked us meanwhile, leave the idle list and
+    // take an idle P to run the due timer.
+    base::Guard<base::Lock> g(s.lock);
+    if (m->idle_parked) {
+      for (M** pp = &s.midle; *pp != nullptr; pp = &(*pp)->schedlink) {
+        if (*pp == m) {
+          *pp = m->schedlink;
+          break;
+        }
+      }
+      s.nmidle--;
+      m->idle_parked = false;
+      m->nextp = pidleget();
+      m->park.wakeup();  // keep the note's state as if woken
+    }
   }
   m->park.sleep();
   m->park.clear();

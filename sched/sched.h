@@ -49,6 +49,10 @@ struct Sched {
   std::atomic<std::uint32_t> world_epoch{0};  // bumped (and futex-woken) on restart
   std::atomic<bool> frozen{false};            // the world stays stopped for good
 
+  // The deadline an idle M sleeps until to run the next timer (at most one M
+  // keeps this watch; INT64_MAX: nobody does).
+  std::atomic<std::int64_t> timer_watch_until{INT64_MAX};
+
   // sysmon
   bool sysmon_wait = false;
   base::Note sysmon_note;
@@ -108,7 +112,9 @@ G* globrunqget(P* p, std::int32_t max);  // sched.lock held
 void checkdead();               // sched.lock held
 void gcstopm(M* m);             // stops this M's P for stop-the-world
 void signal_setup_thread(M* m);  // alternate signal stack for a new M
-void stopm(M* m);               // parks an M without a P until startm hands it one
+// Parks an M without a P until startm hands it one, or until `deadline`
+// (nanotime; INT64_MAX: no limit) when it then tries to take an idle P itself.
+void stopm(M* m, std::int64_t deadline = INT64_MAX);
 void retirep(M* m);             // gives up a P beyond GOMAXPROCS
 void main_exited(M* m);         // goroutine 1 returned: freeze the world, end gort::run
 G* exitsyscall0(M* m, G* gp);   // g0 half of a blocking call's return

@@ -176,6 +176,7 @@ void stw_start(M* m) {
   }
   for (int i = 0; i < nneed; i++) startm(need_m[i], false);
   if (s.runq_size.load() > 0) wakep();
+  sysmon_wake_if_waiting();
   (void)m;
 }
 
