@@ -155,30 +155,40 @@ void stack_free(P* p, Stack s) {
   base::Guard<base::Lock> g(pl.lock);
   if (p != nullptr) {
     // Move half of the P's cache to the global pool.
-    while (p->stack_cache_count > kCacheMax / 2 && pl.free.size() < pl.watermark)
-      pl.free.push_back(p->stack_cache[--p->stack_cache_count]);
+    while (p->stack_cache_count > kCacheMax / 2) pl.free.push_back(p->stack_cache[--p->stack_cache_count]);
   }
-  if (pl.free.size() < pl.watermark) {
-    pl.free.push_back(s);
-    return;
-  }
-  // Beyond the watermark the memory goes back to the OS.
-  release_memory(pl, s);
-  if (s.lo != nullptr) pl.released.push_back(s);
+  // Memory beyond the watermark is given back later by stack_scavenge (from
+  // sysmon), so that a burst of exits costs no system calls.
+  pl.free.push_back(s);
 }
 
 void stack_cache_flush(P* p) {
   Pool& pl = pool();
   base::Guard<base::Lock> g(pl.lock);
-  while (p->stack_cache_count > 0) {
-    Stack s = p->stack_cache[--p->stack_cache_count];
-    if (pl.free.size() < pl.watermark) {
-      pl.free.push_back(s);
-      continue;
+  while (p->stack_cache_count > 0) pl.free.push_back(p->stack_cache[--p->stack_cache_count]);
+}
+
+std::int64_t stack_scavenge(std::int64_t max) {
+  Pool& pl = pool();
+  constexpr int kBatch = 64;
+  std::int64_t done = 0;
+  while (done < max) {
+    Stack batch[kBatch];
+    int n = 0;
+    {
+      base::Guard<base::Lock> g(pl.lock);
+      while (n < kBatch && pl.free.size() > pl.watermark) {
+        batch[n++] = pl.free.back();
+        pl.free.pop_back();
+      }
     }
-    release_memory(pl, s);
-    if (s.lo != nullptr) pl.released.push_back(s);
+    if (n == 0) break;
+    for (int i = 0; i < n; i++) release_memory(pl, batch[i]);
+    base::Guard<base::Lock> g(pl.lock);
+    for (int i = 0; i < n; i++) pl.released.push_back(batch[i]);
+    done += n;
   }
+  return done;
 }
 
 bool stack_canary_ok(const Stack& s) {

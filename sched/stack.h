@@ -16,9 +16,11 @@
 //    have corrupted the top of the neighbouring stack in the slab.
 //
 // Free stacks go to a per-P cache of 64 (no lock), then to a global pool.
-// Beyond a watermark of 1024 cached stacks the pool returns their memory to
-// the OS with madvise(MADV_DONTNEED) and keeps the mappings (and guards) for
-// reuse, so that churn never costs an mmap/munmap pair.
+// Beyond a watermark of 1024 cached stacks, sysmon's scavenge pass returns
+// their memory to the OS with madvise(MADV_DONTNEED) (a few thousand stacks
+// per pass, in the background, like Go's scavenger) and keeps the mappings
+// and guards for reuse, so that churn never costs an mmap/munmap pair and a
+// burst of exits costs no system call at all.
 #pragma once
 
 #include <cstddef>
@@ -42,6 +44,9 @@ Stack stack_alloc(P* p);  // p may be null
 void stack_free(P* p, Stack s);
 void stack_cache_flush(P* p);  // a P's cache back to the global pool
 bool stack_canary_ok(const Stack& s);
+// Returns the memory of up to `max` cached stacks beyond the watermark to the
+// OS; returns how many it released.
+std::int64_t stack_scavenge(std::int64_t max);
 
 struct StackStats {
   std::int64_t guarded_live;

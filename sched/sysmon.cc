@@ -7,7 +7,9 @@
 //  * sets the preempt flag of a P that has run the same goroutine for 10 ms,
 //    which yields at its next safepoint;
 //  * wakes an idle P for runnable work stuck behind a busy one, and starts an
-//    M when a timer is due while Ps sit idle.
+//    M when a timer is due while Ps sit idle;
+//  * every 100 ms, returns the memory of cached goroutine stacks beyond the
+//    pool's watermark to the OS (stack_scavenge).
 // When every P is idle it sleeps on a note until the next timer (or until a P
 // becomes busy again: acquirep wakes it), so an idle runtime uses no CPU.
 #include <pthread.h>
@@ -18,6 +20,7 @@
 #include "base/clock.h"
 #include "sched/fatal.h"
 #include "sched/sched.h"
+#include "sched/stack.h"
 
 namespace gort::detail {
 
@@ -25,6 +28,7 @@ namespace {
 
 constexpr std::int64_t kForcePreemptNs = 10'000'000;
 constexpr std::int64_t kMaxIdleSleepNs = 60'000'000'000;
+constexpr std::int64_t kScavengePeriodNs = 100'000'000;  // stack memory scavenging
 
 std::int64_t earliest_timer() {
   Sched& s = sched();
@@ -80,6 +84,7 @@ void* sysmon_main(void*) {
   Sched& s = sched();
   std::int64_t delay_us = 20;
   int idle = 0;
+  std::int64_t last_scavenge = 0;
   for (;;) {
     if (idle == 0) {
       delay_us = 20;
@@ -91,6 +96,11 @@ void* sysmon_main(void*) {
     nanosleep(&ts, nullptr);
     if (s.frozen.load()) park_forever_m();
     std::int64_t now = base::nanotime();
+    if (now - last_scavenge >= kScavengePeriodNs) {
+      last_scavenge = now;
+      while (stack_scavenge(4096) == 4096) {
+      }
+    }
     if (s.gcwaiting.load() || s.npidle.load() == gomaxprocs_now()) {
       base::Guard<base::Lock> g(s.lock);
       if (s.gcwaiting.load() || s.npidle.load() == gomaxprocs_now()) {
