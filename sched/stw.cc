@@ -193,7 +193,8 @@ void gcstopm(M* m) {
     base::Guard<base::Lock> g(s.lock);
     if (!s.gcwaiting.load()) return;
     P* p = m->p;
-    if (p->status.load() == PStatus::gcstop) return;  // stopped by someone else already
+    if (p->status.load() == PStatus::gcstop && p->stop_from == StopFrom::stopper)
+      fatal_("gort: a goroutine blocked between stop_the_world and start_the_world");
     epoch = s.world_epoch.load(std::memory_order_acquire);
     p->status.store(PStatus::gcstop, std::memory_order_release);
     p->stop_from = StopFrom::safepoint;
