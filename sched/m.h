@@ -24,7 +24,6 @@ enum class RequestKind : std::uint8_t {
   yield,            // gp runnable at the tail of the local queue
   preempt,          // gp runnable on the global queue (ran too long)
   stop,             // gp runnable at runnext; the P stops for stop-the-world
-  spawn,            // gp (the parent) to runnext; run `newg` at once
   exit,             // gp finished
   exitsyscall,      // gp left a blocking call and found no P
   systemstack,      // run fn(arg) on g0, then resume gp
@@ -34,7 +33,6 @@ struct Request {
   RequestKind kind;
   bool (*commit)(G* gp, void* arg) = nullptr;
   void* arg = nullptr;
-  G* newg = nullptr;
   void (*fn)(void*) = nullptr;
 };
 
@@ -53,6 +51,7 @@ struct M {
   // A park handed straight to the next goroutine (see gopark): the parked
   // goroutine and its commit, finished by the goroutine that resumes.
   G* direct_prev = nullptr;
+  bool direct_yield = false;  // prev yielded (runnable) rather than parked
   bool (*direct_commit)(G*, void*) = nullptr;
   void* direct_arg = nullptr;
   pthread_t thread{};

@@ -1,11 +1,12 @@
 // sched/newproc.cc — creating goroutines (Go's newproc) and recycling G structs.
 //
-// gort::go is work-first: the new goroutine runs at once on the current P and
-// its parent waits in runnext, where an idle P may steal it. A spawn tree is
-// therefore explored depth first: each goroutine usually finishes (and its
-// stack is recycled, still hot in cache) before its next sibling starts, so a
-// million-leaf tree needs only a few live stacks per P. Go instead runs the
-// parent on and queues the child, which keeps far more goroutines alive.
+// gort::go queues the new goroutine in runnext, as Go does, and the parent
+// carries on. The goroutine it displaces from runnext goes to the *front* of
+// the local queue (Go puts it at the back), so the most recently spawned
+// goroutines run first: a spawn tree is explored depth first, each goroutine
+// usually finishes (its stack recycled, still hot in cache) before its older
+// siblings start, and a million-leaf tree needs a few dozen live stacks. A
+// queued goroutine that never ran has no stack yet.
 //
 // G structs are never freed: dead ones wait on per-P and global free lists,
 // and every G ever made is listed in allgs for tracebacks.
@@ -133,15 +134,11 @@ void newproc_start(GoSlot slot, void (*invoke)(void*), void (*destroy)(void*)) {
   M* m = tls_m;
   G* parent = (m != nullptr && !m->on_g0) ? m->curg : nullptr;
   gp->parent_id = parent != nullptr ? parent->id : 0;
-  if (parent != nullptr && m->p != nullptr) {
-    Request req{RequestKind::spawn};
-    req.newg = gp;
-    mcall(req);  // the child runs now; we continue when we are scheduled again
-    return;
-  }
-  if (m != nullptr && m->p != nullptr) {  // on g0 (a timer function)
-    runqput(m->p, gp, true);
+  if (m != nullptr && m->p != nullptr) {
+    // The new goroutine runs next on this P; the parent carries on.
+    runqput_spawn(m->p, gp);
     wakep();
+    if (parent != nullptr) safepoint();
     return;
   }
   {  // a thread the runtime does not own

@@ -44,7 +44,7 @@ struct P {
   // owner can push and pop at both ends while thieves take half from the
   // front, and the version makes every stale CAS fail (no ABA). Slots are
   // written only by the owner. runnext holds the goroutine to run next (just
-  // readied, or the parent of a goroutine just started) and may be stolen.
+  // readied or just spawned) and may be stolen.
   alignas(64) std::atomic<std::uint64_t> runq_state{0};
   std::atomic<G*> runq[kRunqSize];
   std::atomic<G*> runnext{nullptr};
@@ -65,12 +65,15 @@ struct P {
 
 // Run queue operations (sched/runq.cc).
 // runqput: next=true puts gp in runnext and the displaced runnext at the back
-// (Go's order for readied goroutines); runqput_spawn_parent puts the parent
-// of a new goroutine in runnext and the displaced one at the *front*, so that
-// spawn trees run depth first.
+// (Go's order for readied goroutines); runqput_spawn puts a new goroutine in
+// runnext and the displaced one at the *front*, so that spawn trees run depth
+// first.
 void runqput(P* p, G* gp, bool next);
-void runqput_spawn_parent(P* p, G* parent);
+void runqput_spawn(P* p, G* newg);
 G* runqget(P* p);
+// The goroutine runqget would return, if it has run before (has a saved
+// context, so it can be switched to directly); otherwise null and no change.
+G* runqget_started(P* p);
 bool runq_empty(const P* p);
 std::uint32_t runq_len(const P* p);
 G* runqsteal(P* p, P* victim, bool steal_runnext);

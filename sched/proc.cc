@@ -59,8 +59,13 @@ void on_resume(Transfer t) {
   m->direct_prev = nullptr;
   prev->ctx = t.fctx;
   if (!prev->stack.guarded && !stack_canary_ok(prev->stack)) throw_("stack overflow");
-  prev->status.store(GStatus::waiting, std::memory_order_relaxed);
   prev->m = nullptr;
+  if (m->direct_yield) {
+    prev->status.store(GStatus::runnable, std::memory_order_relaxed);
+    runqput(m->p, prev, false);
+    return;
+  }
+  prev->status.store(GStatus::waiting, std::memory_order_relaxed);
   if (m->direct_commit != nullptr && !m->direct_commit(prev, m->direct_arg)) {
     // The park was cancelled: prev runs next.
     prev->status.store(GStatus::runnable, std::memory_order_relaxed);
@@ -279,17 +284,6 @@ G* handle_request(M* m, G* gp, Request& req) {
       gp->m = nullptr;
       runqput(p, gp, true);
       return nullptr;
-    case RequestKind::spawn:
-      gp->status.store(GStatus::runnable, std::memory_order_relaxed);
-      m->curg = nullptr;
-      gp->m = nullptr;
-      runqput_spawn_parent(p, gp);
-      wakep();
-      if (s.gcwaiting.load(std::memory_order_relaxed)) {
-        runqput(p, req.newg, false);
-        return nullptr;
-      }
-      return req.newg;
     case RequestKind::exit:
       gp->status.store(GStatus::dead, std::memory_order_relaxed);
       m->curg = nullptr;
@@ -362,6 +356,31 @@ void schedule_loop(M* m) {
 
 // ---- park / ready / safepoints ----------------------------------------------------
 
+namespace {
+
+// True if the scheduler loop would do nothing on this tick but run the next
+// goroutine: no stop-the-world or preemption request, no timers on this P,
+// not the global queue's fairness turn. Then a goroutine may switch straight
+// to its successor.
+bool scheduler_idle_tick(P* p) {
+  return !p->preempt.load(std::memory_order_relaxed) && (p->schedtick + 1) % 61 != 0 &&
+         p->timers.next_when.load(std::memory_order_relaxed) == INT64_MAX &&
+         !sched().gcwaiting.load(std::memory_order_relaxed);
+}
+
+// Switches from gp to next on this M without passing through g0. The caller
+// has set m->direct_*; next finishes gp's switch in on_resume.
+void switch_direct(M* m, P* p, G* gp, G* next) {
+  m->direct_prev = gp;
+  p->schedtick++;
+  next->status.store(GStatus::running, std::memory_order_relaxed);
+  next->m = m;
+  m->curg = next;
+  on_resume(jump(next->ctx, &direct_switch_marker));
+}
+
+}  // namespace
+
 void gopark(bool (*commit)(G*, void*), void* arg, WaitReason reason) {
   M* m = getm();
   if (m == nullptr || m->on_g0 || m->curg == nullptr)
@@ -369,24 +388,16 @@ void gopark(bool (*commit)(G*, void*), void* arg, WaitReason reason) {
   G* gp = m->curg;
   gp->wait_reason = reason;
   // Fast path: the next goroutine is known (runnext), has run before, and the
-  // scheduler has nothing else to do on this tick (no stop-the-world or
-  // preemption request, no timers, not the global queue's fairness turn).
-  // Switch to it directly; it finishes our park (on_resume).
+  // scheduler has nothing else to do on this tick. Switch to it directly; it
+  // finishes our park (on_resume).
   P* p = m->p;
   G* next = p->runnext.load(std::memory_order_relaxed);
-  if (next != nullptr && next->ctx != nullptr && !p->preempt.load(std::memory_order_relaxed) &&
-      (p->schedtick + 1) % 61 != 0 &&
-      p->timers.next_when.load(std::memory_order_relaxed) == INT64_MAX &&
-      !sched().gcwaiting.load(std::memory_order_relaxed) &&
+  if (next != nullptr && next->ctx != nullptr && scheduler_idle_tick(p) &&
       p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
-    m->direct_prev = gp;
+    m->direct_yield = false;
     m->direct_commit = commit;
     m->direct_arg = arg;
-    p->schedtick++;
-    next->status.store(GStatus::running, std::memory_order_relaxed);
-    next->m = m;
-    m->curg = next;
-    on_resume(jump(next->ctx, &direct_switch_marker));
+    switch_direct(m, p, gp, next);
     return;
   }
   Request req{RequestKind::park, commit, arg};
@@ -652,6 +663,13 @@ void yield() {
   if (runq_empty(p) && sched().runq_size.load(std::memory_order_relaxed) == 0) {
     std::int64_t next = p->timers.next_when.load(std::memory_order_relaxed);
     if (next == INT64_MAX || next > base::nanotime()) return;
+  }
+  if (scheduler_idle_tick(p)) {
+    if (G* next = runqget_started(p)) {
+      m->direct_yield = true;
+      switch_direct(m, p, m->curg, next);
+      return;
+    }
   }
   Request req{RequestKind::yield};
   mcall(req);

@@ -3,8 +3,9 @@
 // The local queue is a 256-entry ring used as a deque (see p.h): its head,
 // tail and a version live in one 64-bit word that every operation changes
 // with a CAS. The owner pushes at the back (readied and yielding goroutines:
-// FIFO, as Go) or at the front (parents displaced from runnext by a spawn:
-// LIFO, so spawn trees are explored depth first and few stacks are live);
+// FIFO, as Go) or at the front (goroutines displaced from runnext by a
+// spawn: LIFO, so spawn trees are explored depth first and few stacks are
+// live);
 // the owner pops from the front; thieves copy the front half and claim it
 // with one CAS, which fails if anything changed meanwhile (the version rules
 // out ABA). When the ring is full, half of it moves to the global queue.
@@ -125,8 +126,8 @@ void runqput(P* p, G* gp, bool next) {
   push_back(p, gp);
 }
 
-void runqput_spawn_parent(P* p, G* parent) {
-  G* old = p->runnext.exchange(parent, std::memory_order_acq_rel);
+void runqput_spawn(P* p, G* newg) {
+  G* old = p->runnext.exchange(newg, std::memory_order_acq_rel);
   if (old != nullptr) push_front(p, old);
 }
 
@@ -145,6 +146,26 @@ G* runqget(P* p) {
             std::memory_order_acq_rel))
       return gp;
   }
+}
+
+G* runqget_started(P* p) {
+  G* next = p->runnext.load(std::memory_order_relaxed);
+  if (next != nullptr) {
+    if (next->ctx != nullptr &&
+        p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))
+      return next;
+    return nullptr;
+  }
+  std::uint64_t w = p->runq_state.load(std::memory_order_acquire);
+  QState q = unpack(w);
+  if (q.size() == 0) return nullptr;
+  G* gp = slot(p, q.head).load(std::memory_order_relaxed);
+  if (gp->ctx == nullptr) return nullptr;
+  if (p->runq_state.compare_exchange_strong(
+          w, pack(static_cast<std::uint16_t>(q.head + 1), q.tail, q.version + 1),
+          std::memory_order_acq_rel))
+    return gp;
+  return nullptr;
 }
 
 bool runq_empty(const P* p) {
