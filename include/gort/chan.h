@@ -260,7 +260,7 @@ int select(Cases&&... cases) {
   static_assert(ndefault <= 1, "select: multiple default cases");
   constexpr int n = static_cast<int>(sizeof...(Cases));
   detail::SelectCase scs[n > 0 ? n : 1];
-  int map_to_arg[n > 0 ? n : 1];
+  int map_to_arg[n > 0 ? n : 1] = {};
   int nc = 0, default_at = -1, at = 0;
   auto fill = [&](auto& c) {
     if constexpr (std::remove_reference_t<decltype(c)>::is_default) {
@@ -272,6 +272,7 @@ int select(Cases&&... cases) {
     at++;
   };
   (fill(cases), ...);
+  (void)fill;
   int chosen = detail::select_go(scs, nc, default_at < 0);
   int arg = chosen < 0 ? default_at : map_to_arg[chosen];
   at = 0;
@@ -284,6 +285,7 @@ int select(Cases&&... cases) {
     }
   };
   (fire(cases), ...);
+  (void)fire;
   return arg;
 }
 

@@ -41,12 +41,14 @@ void exitsyscall();
 
 template <class F>
 bool is_nil_callable(const F& f) {
-  if constexpr (std::is_pointer_v<F> || std::is_member_pointer_v<F>) {
+  using D = std::decay_t<F>;
+  if constexpr (std::is_function_v<std::remove_reference_t<F>>) {
+    return false;  // a function designator is never null
+  } else if constexpr (std::is_pointer_v<D> || std::is_member_pointer_v<D>) {
     return f == nullptr;
-  } else if constexpr (std::is_constructible_v<bool, const F&> && !std::is_class_v<F>) {
-    return !static_cast<bool>(f);
-  } else if constexpr (requires { f == nullptr; }) {  // std::function, function_ref-likes
-    return f == nullptr;
+  } else if constexpr (std::is_class_v<D> && !std::is_convertible_v<const D&, void (*)()> &&
+                       requires { f == nullptr; }) {
+    return f == nullptr;  // std::function and function_ref-likes; not captureless lambdas
   } else {
     return false;
   }
@@ -77,7 +79,7 @@ int run(F&& main) {
 // null function pointer is `fatal error: go of nil func value`.
 template <class F, class... Args>
 void go(F&& fn, Args&&... args) {
-  if (detail::is_nil_callable(fn)) detail::go_nil_func();
+  if (detail::is_nil_callable<F>(fn)) detail::go_nil_func();
   auto body = [f = std::decay_t<F>(std::forward<F>(fn)),
                ... a = std::decay_t<Args>(std::forward<Args>(args))]() mutable { f(a...); };
   using Body = decltype(body);
