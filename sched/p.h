@@ -79,5 +79,9 @@ std::uint32_t runq_len(const P* p);
 G* runqsteal(P* p, P* victim, bool steal_runnext);
 // Moves every queued goroutine of p (and runnext) to the global queue.
 void runq_drain_to_global(P* p);
+// The same from another thread while p's owner keeps running (sysmon rescuing
+// the queue of a P stuck in a goroutine that never reaches a safepoint).
+// Returns how many moved.
+int runq_rescue(P* victim);
 
 }  // namespace gort::detail

@@ -102,10 +102,17 @@ namespace {
   __builtin_unreachable();
 }
 
-void reset_spinning(M* m) {
-  Sched& s = sched();
+// An M stops counting as spinning (looking for work) the moment it has work
+// or goes to sleep: wakep starts a new M only while nmspinning is 0, so a
+// stale count would leave idle Ps idle with work queued.
+void drop_spinning(M* m) {
+  if (!m->spinning) return;
   m->spinning = false;
-  if (s.nmspinning.fetch_sub(1) - 1 < 0) throw_("findrunnable: negative nmspinning");
+  if (sched().nmspinning.fetch_sub(1) - 1 < 0) throw_("findrunnable: negative nmspinning");
+}
+
+void reset_spinning(M* m) {
+  drop_spinning(m);
   // We found work: another M should look for more.
   wakep();
 }
@@ -154,10 +161,12 @@ top:
   }
   P* p = m->p;
   if (p == nullptr) {
+    drop_spinning(m);
     stopm(m);
     goto top;
   }
   if (s.gcwaiting.load(std::memory_order_acquire)) {
+    drop_spinning(m);
     gcstopm(m);
     goto top;
   }
@@ -185,10 +194,7 @@ top:
       m->spinning = true;
       s.nmspinning.fetch_add(1);
     }
-    if (G* gp = steal_work(m, p)) {
-      reset_spinning(m);
-      return gp;
-    }
+    if (G* gp = steal_work(m, p)) return gp;
     if (s.gcwaiting.load()) goto top;
   }
   if (run_due_timers_everywhere(base::nanotime())) goto top;
@@ -197,14 +203,7 @@ top:
   {
     base::Guard<base::Lock> g(s.lock);
     if (s.gcwaiting.load() || s.frozen.load()) goto top;
-    if (s.runq_size.load() > 0) {
-      G* gp = globrunqget(p, 0);
-      if (m->spinning) {
-        m->spinning = false;
-        s.nmspinning.fetch_sub(1);
-      }
-      return gp;
-    }
+    if (s.runq_size.load() > 0) return globrunqget(p, 0);
     pidleput(releasep(m));
   }
   if (m->spinning) {
@@ -349,6 +348,7 @@ void schedule_loop(M* m) {
     if (next == nullptr) {
       next = find_runnable(m);
       if (next == nullptr) return;  // M0 at the end of gort::run
+      if (m->spinning) reset_spinning(m);
     }
     next = execute(m, next);
   }
@@ -363,7 +363,8 @@ namespace {
 // not the global queue's fairness turn. Then a goroutine may switch straight
 // to its successor.
 bool scheduler_idle_tick(P* p) {
-  return !p->preempt.load(std::memory_order_relaxed) && (p->schedtick + 1) % 61 != 0 &&
+  // find_runnable takes the global queue's turn when schedtick % 61 == 0.
+  return !p->preempt.load(std::memory_order_relaxed) && p->schedtick % 61 != 0 &&
          p->timers.next_when.load(std::memory_order_relaxed) == INT64_MAX &&
          !sched().gcwaiting.load(std::memory_order_relaxed);
 }
@@ -524,6 +525,10 @@ M* newm_struct() {
 
 void startm(P* p, bool spinning) {
   Sched& s = sched();
+  // A P taken here is in transit to an M until that M acquires it: this
+  // thread must not be suspended by a stop-the-world meanwhile (the stopper
+  // would wait for that P forever), even when called on a goroutine's stack.
+  base::NoSuspend no_suspend;
   M* nm;
   {
     base::Guard<base::Lock> g(s.lock);
@@ -607,17 +612,24 @@ void handoffp(P* p) {
 void retirep(M* m) {
   Sched& s = sched();
   P* p = m->p;
-  runq_drain_to_global(p);
-  timers_move(p, s.allp[0]);
-  stack_cache_flush(p);
   P* np;
   {
+    // Decide under the lock: GOMAXPROCS changes only with the world stopped,
+    // so with no stop pending the P's fate is settled. (A stop in progress
+    // may bring the P back into range; the caller will stop for it first.)
     base::Guard<base::Lock> g(s.lock);
-    releasep(m);
+    if (s.gcwaiting.load()) return;
     p->retire = false;
+    if (p->id < gomaxprocs_now()) return;
+    releasep(m);
     p->status.store(PStatus::dead);
     np = pidleget();
   }
+  // Nobody else schedules from a dead P; hand its work over.
+  runq_drain_to_global(p);
+  timers_move(p, s.allp[0]);
+  stack_cache_flush(p);
+  if (s.runq_size.load() > 0) wakep();
   if (np != nullptr) acquirep(m, np);
 }
 

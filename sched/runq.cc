@@ -203,6 +203,31 @@ G* runqsteal(P* p, P* victim, bool steal_runnext) {
   }
 }
 
+int runq_rescue(P* victim) {
+  // Take entries one at a time with the thieves' protocol (CAS on the state
+  // word, runnext by CAS), so the owner may keep running meanwhile.
+  int n = 0;
+  for (;;) {
+    G* gp = victim->runnext.load(std::memory_order_acquire);
+    if (gp == nullptr || !victim->runnext.compare_exchange_strong(gp, nullptr, std::memory_order_acq_rel)) {
+      gp = nullptr;
+      std::uint64_t w = victim->runq_state.load(std::memory_order_acquire);
+      QState q = unpack(w);
+      if (q.size() == 0) break;
+      G* cand = slot(victim, q.head).load(std::memory_order_relaxed);
+      if (!victim->runq_state.compare_exchange_strong(
+              w, pack(static_cast<std::uint16_t>(q.head + 1), q.tail, q.version + 1),
+              std::memory_order_acq_rel))
+        continue;
+      gp = cand;
+    }
+    base::Guard<base::Lock> g(sched().lock);
+    globrunqput(gp);
+    n++;
+  }
+  return n;
+}
+
 void runq_drain_to_global(P* p) {
   for (G* gp = runqget(p); gp != nullptr; gp = runqget(p)) {
     base::Guard<base::Lock> g(sched().lock);

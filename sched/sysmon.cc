@@ -5,7 +5,9 @@
 //  * retakes Ps whose M has been inside gort::blocking for a tick or more, so
 //    their goroutines run elsewhere (handoffp);
 //  * sets the preempt flag of a P that has run the same goroutine for 10 ms,
-//    which yields at its next safepoint;
+//    which yields at its next safepoint; goroutines queued behind such a P
+//    move to the global queue, so that one that never reaches a safepoint
+//    (plain C++ cannot be preempted) does not starve them;
 //  * wakes an idle P for runnable work stuck behind a busy one, and starts an
 //    M when a timer is due while Ps sit idle;
 //  * every 100 ms, returns the memory of cached goroutine stacks beyond the
@@ -52,6 +54,13 @@ int retake(std::int64_t now) {
         p->sysmon_when = now;
       } else if (now - p->sysmon_when >= kForcePreemptNs) {
         p->preempt.store(true, std::memory_order_relaxed);
+        // Still the same goroutine after 10 ms: it may never reach a
+        // safepoint (plain C++ code cannot be preempted). Goroutines queued
+        // behind it move to the global queue, where every P looks.
+        if (!runq_empty(p) && runq_rescue(p) > 0) {
+          wakep();
+          n++;
+        }
       }
       // Work queued behind a busy P while another P idles.
       if (s.npidle.load() > 0 && s.nmspinning.load() == 0 && !runq_empty(p)) {
