@@ -6,8 +6,10 @@
 //    their goroutines run elsewhere (handoffp);
 //  * sets the preempt flag of a P that has run the same goroutine for 10 ms,
 //    which yields at its next safepoint; goroutines queued behind such a P
-//    move to the global queue, so that one that never reaches a safepoint
-//    (plain C++ cannot be preempted) does not starve them;
+//    move to the global queue, and the due timers of a P that has not
+//    scheduled since the last look run on sysmon, so that a goroutine that
+//    never reaches a safepoint (plain C++ cannot be preempted) does not
+//    starve the others;
 //  * wakes an idle P for runnable work stuck behind a busy one, and starts an
 //    M when a timer is due while Ps sit idle;
 //  * every 100 ms, returns the memory of cached goroutine stacks beyond the
@@ -50,16 +52,25 @@ int retake(std::int64_t now) {
     PStatus st = p->status.load(std::memory_order_acquire);
     if (st == PStatus::running) {
       if (p->sysmon_tick != p->schedtick) {
+        // It scheduled since our last look.
         p->sysmon_tick = p->schedtick;
         p->sysmon_when = now;
-      } else if (now - p->sysmon_when >= kForcePreemptNs) {
-        p->preempt.store(true, std::memory_order_relaxed);
-        // Still the same goroutine after 10 ms: it may never reach a
-        // safepoint (plain C++ code cannot be preempted). Goroutines queued
-        // behind it move to the global queue, where every P looks.
-        if (!runq_empty(p) && runq_rescue(p) > 0) {
+      } else {
+        // Same goroutine since our last look; it may never reach a safepoint
+        // (plain C++ cannot be preempted). Run its P's due timers here, and
+        // after 10 ms ask it to yield and move the goroutines queued behind it
+        // to the global queue, where every P looks. What they ready goes to
+        // the global queue too.
+        if (p->timers.next_when.load(std::memory_order_relaxed) <= now && run_timers(p, now) > 0) {
           wakep();
           n++;
+        }
+        if (now - p->sysmon_when >= kForcePreemptNs) {
+          p->preempt.store(true, std::memory_order_relaxed);
+          if (!runq_empty(p) && runq_rescue(p) > 0) {
+            wakep();
+            n++;
+          }
         }
       }
       // Work queued behind a busy P while another P idles.
