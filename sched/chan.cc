@@ -62,6 +62,25 @@ bool unlock_chan_commit(G*, void* c) {
   return true;
 }
 
+// Queues the calling goroutine on q (c->lock held) and parks it; the lock is
+// released on g0. True if a partner completed the operation, false if the
+// channel was closed meanwhile.
+bool park_on(hchan* c, WaitQ& q, void* ep, WaitReason reason) {
+  G* gp = getg();
+  if (gp == nullptr) {
+    c->lock.unlock();
+    fatal_("gort: channel operation blocks outside a goroutine");
+  }
+  Sudog sg;
+  sg.g = gp;
+  sg.elem = ep;
+  sg.c = c;
+  gp->param = nullptr;
+  q.enqueue(&sg);
+  gopark(unlock_chan_commit, c, reason);
+  return sg.success;
+}
+
 [[noreturn]] void block_forever(WaitReason reason) {
   gopark(nullptr, nullptr, reason);
   throw_("unreachable: goroutine blocked forever was woken");
@@ -159,19 +178,7 @@ bool chan_send(hchan* c, void* ep, bool block) {
     c->lock.unlock();
     return false;
   }
-  G* gp = getg();
-  if (gp == nullptr) {
-    c->lock.unlock();
-    fatal_("gort: channel send blocks outside a goroutine");
-  }
-  Sudog sg;
-  sg.g = gp;
-  sg.elem = ep;
-  sg.c = c;
-  gp->param = nullptr;
-  c->sendq.enqueue(&sg);
-  gopark(unlock_chan_commit, c, WaitReason::chan_send);
-  if (!sg.success) runtime_panic("send on closed channel");
+  if (!park_on(c, c->sendq, ep, WaitReason::chan_send)) runtime_panic("send on closed channel");
   return true;
 }
 
@@ -214,19 +221,8 @@ RecvStatus chan_recv(hchan* c, void* ep, bool block) {
     c->lock.unlock();
     return RecvStatus::would_block;
   }
-  G* gp = getg();
-  if (gp == nullptr) {
-    c->lock.unlock();
-    fatal_("gort: channel receive blocks outside a goroutine");
-  }
-  Sudog sg;
-  sg.g = gp;
-  sg.elem = ep;
-  sg.c = c;
-  gp->param = nullptr;
-  c->recvq.enqueue(&sg);
-  gopark(unlock_chan_commit, c, WaitReason::chan_receive);
-  return sg.success ? RecvStatus::received : RecvStatus::closed;
+  return park_on(c, c->recvq, ep, WaitReason::chan_receive) ? RecvStatus::received
+                                                             : RecvStatus::closed;
 }
 
 void chan_close(hchan* c) {

@@ -249,44 +249,41 @@ top:
 
 // Carries out the request a goroutine switched to g0 with. Returns a goroutine
 // to run immediately, or null to look for one.
+// gp stops running on m (it is about to be queued or parked).
+void detach(M* m, G* gp, GStatus status) {
+  gp->status.store(status, std::memory_order_relaxed);
+  m->curg = nullptr;
+  gp->m = nullptr;
+}
+
 G* handle_request(M* m, G* gp, Request& req) {
   Sched& s = sched();
   P* p = m->p;
   switch (req.kind) {
     case RequestKind::park:
-      gp->status.store(GStatus::waiting, std::memory_order_relaxed);
-      m->curg = nullptr;
-      gp->m = nullptr;
+      detach(m, gp, GStatus::waiting);
       if (req.commit != nullptr && !req.commit(gp, req.arg)) {
         gp->status.store(GStatus::runnable, std::memory_order_relaxed);
         return gp;
       }
       return nullptr;
     case RequestKind::yield:
-      gp->status.store(GStatus::runnable, std::memory_order_relaxed);
-      m->curg = nullptr;
-      gp->m = nullptr;
+      detach(m, gp, GStatus::runnable);
       runqput(p, gp, false);
       return nullptr;
     case RequestKind::preempt:
-      gp->status.store(GStatus::runnable, std::memory_order_relaxed);
-      m->curg = nullptr;
-      gp->m = nullptr;
+      detach(m, gp, GStatus::runnable);
       {
         base::Guard<base::Lock> g(s.lock);
         globrunqput(gp);
       }
       return nullptr;
     case RequestKind::stop:
-      gp->status.store(GStatus::runnable, std::memory_order_relaxed);
-      m->curg = nullptr;
-      gp->m = nullptr;
+      detach(m, gp, GStatus::runnable);
       runqput(p, gp, true);
       return nullptr;
     case RequestKind::exit:
-      gp->status.store(GStatus::dead, std::memory_order_relaxed);
-      m->curg = nullptr;
-      gp->m = nullptr;
+      detach(m, gp, GStatus::dead);
       stack_free(p, gp->stack);
       gp->stack = Stack{};
       gp->ctx = nullptr;

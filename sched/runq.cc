@@ -52,7 +52,9 @@ bool runqput_slow(P* p, G* gp, std::uint64_t w) {
   return true;
 }
 
-void push_back(P* p, G* gp) {
+// Pushes gp at the back (FIFO) or the front (LIFO) of p's ring (owner only).
+template <bool kFront>
+void push(P* p, G* gp) {
   std::uint64_t w = p->runq_state.load(std::memory_order_acquire);
   for (;;) {
     QState q = unpack(w);
@@ -61,30 +63,16 @@ void push_back(P* p, G* gp) {
       w = p->runq_state.load(std::memory_order_acquire);
       continue;
     }
-    slot(p, q.tail).store(gp, std::memory_order_relaxed);
-    if (p->runq_state.compare_exchange_weak(
-            w, pack(q.head, static_cast<std::uint16_t>(q.tail + 1), q.version + 1),
-            std::memory_order_acq_rel))
-      return;
-  }
-}
-
-void push_front(P* p, G* gp) {
-  std::uint64_t w = p->runq_state.load(std::memory_order_acquire);
-  for (;;) {
-    QState q = unpack(w);
-    if (q.size() >= kRunqSize) {
-      if (runqput_slow(p, gp, w)) return;
-      w = p->runq_state.load(std::memory_order_acquire);
-      continue;
-    }
-    std::uint16_t nh = static_cast<std::uint16_t>(q.head - 1);
-    slot(p, nh).store(gp, std::memory_order_relaxed);
-    if (p->runq_state.compare_exchange_weak(w, pack(nh, q.tail, q.version + 1),
+    std::uint16_t head = kFront ? static_cast<std::uint16_t>(q.head - 1) : q.head;
+    std::uint16_t tail = kFront ? q.tail : static_cast<std::uint16_t>(q.tail + 1);
+    slot(p, kFront ? head : q.tail).store(gp, std::memory_order_relaxed);
+    if (p->runq_state.compare_exchange_weak(w, pack(head, tail, q.version + 1),
                                             std::memory_order_acq_rel))
       return;
   }
 }
+void push_back(P* p, G* gp) { push<false>(p, gp); }
+void push_front(P* p, G* gp) { push<true>(p, gp); }
 
 // Copies the front half of victim's ring into p's ring at p's tail.
 std::uint32_t runqgrab(P* victim, P* p, std::uint16_t at, bool steal_runnext) {
