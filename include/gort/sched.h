@@ -61,7 +61,9 @@ bool is_nil_callable(const F& f) {
 // stopped. May be called once per process.
 template <class F>
 int run(F&& main) {
-  using Fn = std::remove_reference_t<F>;
+  // A function designator decays to a pointer; anything else is used in place.
+  using Fn = std::conditional_t<std::is_function_v<std::remove_reference_t<F>>,
+                                std::decay_t<F>, std::remove_reference_t<F>>;
   auto invoke = [](void* ctx, int* status) {
     Fn& fn = *static_cast<Fn*>(ctx);
     if constexpr (std::is_void_v<std::invoke_result_t<Fn&>>) {
@@ -71,7 +73,12 @@ int run(F&& main) {
       *status = static_cast<int>(fn());
     }
   };
-  return detail::run_main(invoke, static_cast<void*>(&main));
+  if constexpr (std::is_function_v<std::remove_reference_t<F>>) {
+    Fn fp = main;
+    return detail::run_main(invoke, static_cast<void*>(&fp));
+  } else {
+    return detail::run_main(invoke, const_cast<void*>(static_cast<const void*>(&main)));
+  }
 }
 
 // Starts fn(args...) in a new goroutine. The arguments are copied (decayed)

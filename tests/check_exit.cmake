@@ -1,0 +1,34 @@
+# tests/check_exit.cmake — runs one program and checks its exit status and output.
+#
+#   cmake -DCMD=<program> [-DARG=<one argument>] -DEXPECT_CODE=<n>
+#         [-DEXPECT_STDOUT=<exact stdout>] [-DEXPECT_STDERR=<exact stderr>]
+#         [-DTIMEOUT=<seconds>] -P check_exit.cmake
+if(NOT DEFINED CMD OR NOT DEFINED EXPECT_CODE)
+  message(FATAL_ERROR "check_exit.cmake: CMD and EXPECT_CODE are required")
+endif()
+if(NOT DEFINED TIMEOUT)
+  set(TIMEOUT 60)
+endif()
+if(DEFINED ARG)
+  set(args "${ARG}")
+else()
+  set(args "")
+endif()
+execute_process(COMMAND "${CMD}" ${args}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT ${TIMEOUT})
+set(ok TRUE)
+if(NOT "${rc}" STREQUAL "${EXPECT_CODE}")
+  message(SEND_ERROR "exit status: expected ${EXPECT_CODE}, got '${rc}'")
+  set(ok FALSE)
+endif()
+if(DEFINED EXPECT_STDOUT AND NOT "${out}" STREQUAL "${EXPECT_STDOUT}")
+  message(SEND_ERROR "stdout: expected [${EXPECT_STDOUT}], got [${out}]")
+  set(ok FALSE)
+endif()
+if(DEFINED EXPECT_STDERR AND NOT "${err}" STREQUAL "${EXPECT_STDERR}")
+  message(SEND_ERROR "stderr: expected [${EXPECT_STDERR}], got [${err}]")
+  set(ok FALSE)
+endif()
+if(NOT ok)
+  message(FATAL_ERROR "${CMD} ${args}: stdout [${out}] stderr [${err}]")
+endif()

@@ -1,0 +1,70 @@
+// tests/run_status_main.cc — gort::run's contract, checked from the outside
+// (run may be called only once per process, so each mode is its own process;
+// tests/check_exit.cmake checks the exit status and output).
+//
+//   gort-test-run-status return3     main returns 3            -> exit 3
+//   gort-test-run-status void        void main                 -> exit 0
+//   gort-test-run-status abandon     main returns 5 while other goroutines spin
+//                                    in plain C++, block and sleep -> exit 5, promptly
+//   gort-test-run-status exit        gort::exit(6) from another goroutine while
+//                                    main is blocked -> exit 6
+//   gort-test-run-status stdout      output written by main is flushed -> "hello from main"
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+
+#include "gort/gort.h"
+
+namespace {
+
+std::atomic<bool> spin_forever{true};
+
+int abandon() {
+  gort::set_gomaxprocs(2);
+  auto started = gort::make_chan<int>(3);
+  gort::go([started] {
+    started.send(1);
+    std::uint64_t x = 0;
+    while (spin_forever.load(std::memory_order_relaxed)) x++;  // never reaches a safepoint
+  });
+  auto never = gort::make_chan<int>();
+  gort::go([started, never] {
+    started.send(2);
+    never.recv();
+  });
+  gort::go([started] {
+    started.send(3);
+    gort::sleep(std::chrono::hours(1));
+  });
+  for (int i = 0; i < 3; i++) started.recv();
+  return 5;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* mode = argc > 1 ? argv[1] : "";
+  if (std::strcmp(mode, "return3") == 0) return gort::run([] { return 3; });
+  if (std::strcmp(mode, "void") == 0) return gort::run([] {});
+  if (std::strcmp(mode, "abandon") == 0) return gort::run([] { return abandon(); });
+  if (std::strcmp(mode, "exit") == 0) {
+    return gort::run([] {
+      auto never = gort::make_chan<int>();
+      gort::go([] {
+        gort::sleep(std::chrono::milliseconds(20));
+        gort::exit(6);
+      });
+      never.recv();
+      return 1;
+    });
+  }
+  if (std::strcmp(mode, "stdout") == 0) {
+    return gort::run([] {
+      std::printf("hello from main");  // no newline, no flush: must still come out
+      return 0;
+    });
+  }
+  std::fprintf(stderr, "usage: %s return3|void|abandon|exit|stdout\n", argv[0]);
+  return 64;
+}

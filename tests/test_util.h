@@ -1,0 +1,92 @@
+// tests/test_util.h — helpers shared by the GoogleTest suites.
+//
+// Every test body runs inside goroutine 1 (see gort_test_main.cc), so tests
+// may call gort::go, channels, sleep, ... directly. Waiting loops never spin
+// forever: they poll with a generous wall-clock deadline so that a broken
+// runtime turns into a failed assertion, not a hung test.
+//
+// Do not use SCOPED_TRACE in these tests: GoogleTest keeps the trace stack per
+// OS thread, and a goroutine (goroutine 1 included) may resume on another
+// thread after any safepoint, so the pop would hit another thread's stack.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "gort/gort.h"
+
+namespace gort_test {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+inline std::int64_t os_tid() { return static_cast<std::int64_t>(::syscall(SYS_gettid)); }
+
+// Polls pred() every `step` (parking the goroutine with gort::sleep) until it
+// is true or `timeout` has passed. Returns pred()'s final value.
+inline bool wait_until(const std::function<bool()>& pred,
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(10000),
+                       std::chrono::microseconds step = std::chrono::microseconds(500)) {
+  auto deadline = Clock::now() + timeout;
+  while (!pred()) {
+    if (Clock::now() > deadline) return pred();
+    gort::sleep(step);
+  }
+  return true;
+}
+
+// Like wait_until, but polls with gort::yield() instead of sleeping. Use it
+// while a goroutine spins without safepoints: a timer that lands on the
+// spinner's P only runs when that P schedules again (as in Go without
+// asynchronous preemption), so sleeping there could wait forever.
+inline bool spin_until(const std::function<bool()>& pred,
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) {
+  auto deadline = Clock::now() + timeout;
+  while (!pred()) {
+    if (Clock::now() > deadline) return pred();
+    gort::yield();
+  }
+  return true;
+}
+
+// CPU time (user + system) consumed by the whole process, in nanoseconds.
+inline std::int64_t process_cpu_ns() {
+  struct rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto tv = [](const timeval& t) {
+    return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + static_cast<std::int64_t>(t.tv_usec) * 1000;
+  };
+  return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+// Sets GOMAXPROCS for the scope of a test and restores the previous value.
+class ScopedGomaxprocs {
+ public:
+  explicit ScopedGomaxprocs(int n) : prev_(gort::set_gomaxprocs(n)) {}
+  ~ScopedGomaxprocs() { gort::set_gomaxprocs(prev_); }
+  ScopedGomaxprocs(const ScopedGomaxprocs&) = delete;
+  ScopedGomaxprocs& operator=(const ScopedGomaxprocs&) = delete;
+  int previous() const { return prev_; }
+
+ private:
+  int prev_;
+};
+
+// Burns CPU without touching any runtime safepoint.
+inline std::uint64_t burn(std::uint64_t iters, std::uint64_t seed = 1) {
+  std::uint64_t x = seed;
+  for (std::uint64_t i = 0; i < iters; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    asm volatile("" : "+r"(x));
+  }
+  return x;
+}
+
+}  // namespace gort_test
