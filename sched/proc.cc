@@ -654,6 +654,27 @@ void checkdead() {
 
 }  // namespace gort::detail
 
+namespace gort::detail {
+
+void systemstack(void (*fn)(void*), void* arg) {
+  M* m = getm();
+  if (m == nullptr || m->on_g0 || m->curg == nullptr) {
+    fn(arg);
+    return;
+  }
+  Request req{RequestKind::systemstack};
+  req.fn = fn;
+  req.arg = arg;
+  mcall(req);
+}
+
+bool on_system_stack() {
+  M* m = getm();
+  return m == nullptr || m->on_g0;
+}
+
+}  // namespace gort::detail
+
 // ---- public API ------------------------------------------------------------------
 
 namespace gort {

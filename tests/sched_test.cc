@@ -417,6 +417,36 @@ TEST(Blocking, ManyConcurrentBlockingCallsOnOneP) {
   EXPECT_EQ(max_in_call.load(), kN) << "blocking calls did not all release the single P";
 }
 
+// ---- systemstack -------------------------------------------------------------------
+
+TEST(Systemstack, RunsOnTheSystemStackAndReturns) {
+  struct Probe {
+    bool on_g0 = false;
+    std::uintptr_t sp = 0;
+    std::int64_t goid = -1;
+  } probe;
+  char here = 0;
+  auto goroutine_sp = reinterpret_cast<std::uintptr_t>(&here);
+  EXPECT_FALSE(gort::detail::on_system_stack());
+  gort::detail::systemstack(
+      [](void* a) {
+        auto* p = static_cast<Probe*>(a);
+        char local = 0;
+        p->sp = reinterpret_cast<std::uintptr_t>(&local);
+        p->on_g0 = gort::detail::on_system_stack();
+        p->goid = gort::goid();  // no user goroutine runs on g0
+      },
+      &probe);
+  EXPECT_TRUE(probe.on_g0);
+  EXPECT_EQ(probe.goid, 0);
+  // A goroutine stack is at most GORT_STACK_SIZE (256 KiB by default): the
+  // function ran somewhere else entirely.
+  std::uintptr_t dist = probe.sp > goroutine_sp ? probe.sp - goroutine_sp : goroutine_sp - probe.sp;
+  EXPECT_GT(dist, std::uintptr_t{1} << 20) << "fn did not run on a different stack";
+  EXPECT_FALSE(gort::detail::on_system_stack());
+  EXPECT_EQ(gort::goid(), 1);
+}
+
 // ---- stop the world -------------------------------------------------------------------
 
 TEST(StopTheWorld, SpinningGoroutineThousandStops) {

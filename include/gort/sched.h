@@ -39,6 +39,13 @@ void sleep_ns(std::int64_t ns);
 void entersyscall();
 void exitsyscall();
 
+// Runs fn(arg) on the current M's system stack (g0) and returns to the calling
+// goroutine, which keeps its M and P meanwhile (Go's systemstack). On g0 or a
+// thread the runtime does not own, calls fn directly. fn must not block.
+void systemstack(void (*fn)(void*), void* arg);
+// True while running on a system stack (g0) or on a thread the runtime does not own.
+bool on_system_stack();
+
 template <class F>
 bool is_nil_callable(const F& f) {
   using D = std::decay_t<F>;
