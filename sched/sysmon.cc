@@ -73,8 +73,12 @@ int retake(std::int64_t now) {
           }
         }
       }
-      // Work queued behind a busy P while another P idles.
-      if (s.npidle.load() > 0 && s.nmspinning.load() == 0 && !runq_empty(p)) {
+      // Work queued behind a P that has not scheduled for a whole tick while
+      // another P idles. (Not for a P that keeps scheduling: a goroutine
+      // waiting in runnext there is about to run, and waking a thief would
+      // split a ping-pong pair across CPUs.)
+      if (p->sysmon_tick == p->schedtick && p->sysmon_when != now && s.npidle.load() > 0 &&
+          s.nmspinning.load() == 0 && !runq_empty(p)) {
         wakep();
         n++;
       }
