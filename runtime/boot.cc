@@ -67,6 +67,7 @@ int run_main(void (*invoke)(void*, int*), void* ctx) {
   m0->thread = pthread_self();
   m0->tid = static_cast<pid_t>(gettid());
   tls_m = m0;
+  record_g0_stack(m0);
   s.m0 = m0;
   signal_setup_thread(m0);
   stw_install_signal_handler();

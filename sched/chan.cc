@@ -1,7 +1,7 @@
 // sched/chan.cc — channel send, receive and close. See chan.h for the design.
 #include "sched/chan.h"
 
-#include <mimalloc.h>
+#include "base/alloc.h"
 
 #include "sched/fatal.h"
 #include "sched/sched.h"
@@ -127,7 +127,7 @@ hchan* chan_make(const ElemOps* ops, std::int64_t cap) {
   c->dataqsiz = static_cast<std::uint32_t>(cap);
   if (cap > 0 && ops->size > 0) {
     c->buf = static_cast<unsigned char*>(
-        mi_malloc_aligned(static_cast<std::size_t>(cap) * ops->size, ops->align));
+        base::rt_alloc(static_cast<std::size_t>(cap) * ops->size, ops->align));
     if (c->buf == nullptr) throw_("runtime: out of memory");
   }
   return c;
@@ -143,7 +143,7 @@ void chan_release(hchan* c) noexcept {
     elem_destroy(c->ops, c->slot(x));
     if (++x == c->dataqsiz) x = 0;
   }
-  mi_free(c->buf);
+  base::rt_free(c->buf);
   delete c;
 }
 

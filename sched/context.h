@@ -9,6 +9,13 @@
 
 #include <boost/context/detail/fcontext.hpp>
 
+#include <cstddef>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define GORT_ASAN 1
+#endif
+
 namespace gort::detail {
 
 using Context = boost::context::detail::fcontext_t;
@@ -21,6 +28,28 @@ inline Transfer jump(Context to, void* data) {
 
 inline Context make_context(void* stack_top, std::size_t size, void (*entry)(Transfer)) {
   return boost::context::detail::make_fcontext(stack_top, size, entry);
+}
+
+// AddressSanitizer must be told about every stack switch, or it reports
+// false errors (and warns on every noreturn call) on goroutine stacks. Call
+// asan_start_switch right before a jump (fake_stack: where the running
+// context keeps its ASan fake stack; null if it will never run again) and
+// asan_finish_switch right after one, on the resumed side, with the value the
+// resumed context saved when it switched out (null on its first run).
+// Both compile to nothing without ASan.
+inline void asan_start_switch(void** fake_stack, const void* to_lo, std::size_t to_size) {
+#ifdef GORT_ASAN
+  __sanitizer_start_switch_fiber(fake_stack, to_lo, to_size);
+#else
+  (void)fake_stack, (void)to_lo, (void)to_size;
+#endif
+}
+inline void asan_finish_switch(void* fake_stack) {
+#ifdef GORT_ASAN
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+#else
+  (void)fake_stack;
+#endif
 }
 
 }  // namespace gort::detail

@@ -65,6 +65,7 @@ struct G {
   void* param = nullptr;
 
   bool is_main = false;
+  void* asan_fake_stack = nullptr;  // see asan_start_switch
 };
 
 }  // namespace gort::detail

@@ -48,6 +48,9 @@ struct M {
   bool in_syscall = false;
   base::Note park;         // sleeps here when idle
   Context g0ctx = nullptr;  // g0's saved context while a goroutine runs
+  void* g0_lo = nullptr;     // g0's stack (the thread's own) for ASan
+  std::size_t g0_size = 0;
+  void* g0_asan_fake_stack = nullptr;
   // A park handed straight to the next goroutine (see gopark): the parked
   // goroutine and its commit, finished by the goroutine that resumes.
   G* direct_prev = nullptr;

@@ -10,7 +10,7 @@
 //
 // G structs are never freed: dead ones wait on per-P and global free lists,
 // and every G ever made is listed in allgs for tracebacks.
-#include <mimalloc.h>
+#include "base/alloc.h"
 
 #include <vector>
 
@@ -113,7 +113,7 @@ GoSlot newproc_alloc(std::size_t size, std::size_t align) {
     storage = gp->fn_buf;
   } else {
     gp->fn_on_heap = true;
-    storage = mi_malloc_aligned(size, align);
+    storage = base::rt_alloc(size, align);
     if (storage == nullptr) throw_("runtime: out of memory");
   }
   gp->fn = storage;

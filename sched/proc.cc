@@ -13,7 +13,7 @@
 // when none is spinning), and sleeps on its futex until startm hands it a P.
 // An idle runtime therefore has every M asleep and uses no CPU; sysmon (see
 // sysmon.cc) sleeps too once every P is idle, waking only for the next timer.
-#include <mimalloc.h>
+#include "base/alloc.h"
 #include <pthread.h>
 #include <unistd.h>
 
@@ -77,13 +77,20 @@ void on_resume(Transfer t) {
 
 void mcall(Request& req) {
   M* m = getm();
+  G* gp = m->curg;
   m->on_g0 = true;
-  on_resume(jump(m->g0ctx, &req));
+  // An exiting goroutine never resumes: ASan may drop its fake stack.
+  asan_start_switch(req.kind == RequestKind::exit ? nullptr : &gp->asan_fake_stack, m->g0_lo,
+                    m->g0_size);
+  Transfer t = jump(m->g0ctx, &req);
+  asan_finish_switch(gp->asan_fake_stack);
+  on_resume(t);
 }
 
 namespace {
 
 [[noreturn]] void goroutine_entry(Transfer t) {
+  asan_finish_switch(nullptr);
   on_resume(t);
   G* gp = getm()->curg;
   try {
@@ -95,7 +102,7 @@ namespace {
   }
   gp = getm()->curg;
   if (gp->destroy != nullptr) gp->destroy(gp->fn);
-  if (gp->fn_on_heap) mi_free(gp->fn);
+  if (gp->fn_on_heap) base::rt_free(gp->fn);
   gp->fn = nullptr;
   Request req{RequestKind::exit};
   mcall(req);
@@ -317,7 +324,9 @@ G* execute(M* m, G* gp) {
     gp->ctx = make_context(gp->stack.hi, gp->stack.size(), goroutine_entry);
   }
   for (;;) {
+    asan_start_switch(&m->g0_asan_fake_stack, gp->stack.lo, gp->stack.size());
     Transfer t = jump(gp->ctx, nullptr);
+    asan_finish_switch(m->g0_asan_fake_stack);
     gp = m->curg;  // goroutines may have switched among themselves meanwhile
     gp->ctx = t.fctx;
     if (!gp->stack.guarded && !stack_canary_ok(gp->stack)) {
@@ -374,7 +383,10 @@ void switch_direct(M* m, P* p, G* gp, G* next) {
   next->status.store(GStatus::running, std::memory_order_relaxed);
   next->m = m;
   m->curg = next;
-  on_resume(jump(next->ctx, &direct_switch_marker));
+  asan_start_switch(&gp->asan_fake_stack, next->stack.lo, next->stack.size());
+  Transfer t = jump(next->ctx, &direct_switch_marker);
+  asan_finish_switch(gp->asan_fake_stack);
+  on_resume(t);
 }
 
 }  // namespace
@@ -483,6 +495,7 @@ namespace {
 void* mstart(void* arg) {
   M* m = static_cast<M*>(arg);
   tls_m = m;
+  record_g0_stack(m);
   m->thread = pthread_self();
   m->tid = static_cast<pid_t>(gettid());
   signal_setup_thread(m);
@@ -510,6 +523,19 @@ void newm(P* p, bool spinning) {
 }
 
 }  // namespace
+
+void record_g0_stack(M* m) {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* lo = nullptr;
+    std::size_t size = 0;
+    if (pthread_attr_getstack(&attr, &lo, &size) == 0) {
+      m->g0_lo = lo;
+      m->g0_size = size;
+    }
+    pthread_attr_destroy(&attr);
+  }
+}
 
 M* newm_struct() {
   Sched& s = sched();

@@ -8,7 +8,7 @@
 //    on every channel, park, and let the first channel that fires win (the
 //    waker CASes the goroutine's select_done from 0 to 1; later wakers skip
 //    its sudogs). Woken, lock everything again and unlink the losing sudogs.
-#include <mimalloc.h>
+#include "base/alloc.h"
 
 #include <algorithm>
 
@@ -47,14 +47,14 @@ bool selpark_commit(G*, void* arg) {
   return true;
 }
 
-// Small arrays on the stack, larger ones from mimalloc.
+// Small arrays on the stack, larger ones from the runtime allocator.
 template <class T, int N>
 struct ScratchArray {
-  explicit ScratchArray(int n) : p(n <= N ? inline_ : static_cast<T*>(mi_malloc(sizeof(T) * n))) {
+  explicit ScratchArray(int n) : p(n <= N ? inline_ : static_cast<T*>(base::rt_alloc(sizeof(T) * n, alignof(T)))) {
     if (p == nullptr) throw_("runtime: out of memory");
   }
   ~ScratchArray() {
-    if (p != inline_) mi_free(p);
+    if (p != inline_) base::rt_free(p);
   }
   T& operator[](int i) { return p[i]; }
   T inline_[N];

@@ -1,7 +1,6 @@
 #include "sched/stw.h"
 
 #include <errno.h>
-#include <mimalloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>

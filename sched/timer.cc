@@ -2,7 +2,7 @@
 // See timer.h for the design.
 #include "sched/timer.h"
 
-#include <mimalloc.h>
+#include "base/alloc.h"
 
 #include <chrono>
 #include <functional>
@@ -52,7 +52,7 @@ void update_next(TimerHeap& h) {
 void heap_push(TimerHeap& h, Timer* t) {
   if (h.len == h.cap) {
     std::int32_t ncap = h.cap == 0 ? 16 : h.cap * 2;
-    auto* n = static_cast<Timer**>(mi_realloc(h.items, sizeof(Timer*) * static_cast<std::size_t>(ncap)));
+    auto* n = static_cast<Timer**>(base::rt_realloc(h.items, sizeof(Timer*) * static_cast<std::size_t>(ncap)));
     if (n == nullptr) throw_("runtime: out of memory");
     h.items = n;
     h.cap = ncap;
