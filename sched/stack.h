@@ -17,8 +17,8 @@
 //
 // Free stacks go to a per-P cache of 64 (no lock), then to a global pool.
 // Beyond a watermark of 1024 cached stacks, sysmon's scavenge pass returns
-// their memory to the OS with madvise(MADV_DONTNEED) (a few thousand stacks
-// per pass, in the background, like Go's scavenger) and keeps the mappings
+// their memory to the OS with madvise(MADV_DONTNEED) (up to 1,024 stacks
+// every 100 ms, in the background, like Go's scavenger) and keeps the mappings
 // and guards for reuse, so that churn never costs an mmap/munmap pair and a
 // burst of exits costs no system call at all.
 #pragma once

@@ -12,8 +12,8 @@
 //    starve the others;
 //  * wakes an idle P for runnable work stuck behind a busy one, and starts an
 //    M when a timer is due while Ps sit idle;
-//  * every 100 ms, returns the memory of cached goroutine stacks beyond the
-//    pool's watermark to the OS (stack_scavenge).
+//  * every 100 ms, returns the memory of up to 1,024 cached goroutine stacks
+//    beyond the pool's watermark to the OS (stack_scavenge).
 // When every P is idle it sleeps on a note until the next timer (or until a P
 // becomes busy again: acquirep wakes it), so an idle runtime uses no CPU.
 #include <pthread.h>
@@ -33,6 +33,7 @@ namespace {
 constexpr std::int64_t kForcePreemptNs = 10'000'000;
 constexpr std::int64_t kMaxIdleSleepNs = 60'000'000'000;
 constexpr std::int64_t kScavengePeriodNs = 100'000'000;  // stack memory scavenging
+constexpr std::int64_t kScavengeBatch = 1024;
 
 std::int64_t earliest_timer() {
   Sched& s = sched();
@@ -121,9 +122,10 @@ void* sysmon_main(void*) {
     if (s.frozen.load()) park_forever_m();
     std::int64_t now = base::nanotime();
     if (now - last_scavenge >= kScavengePeriodNs) {
+      // Bounded, so that a big release does not hold up sysmon's other work:
+      // at most 1,024 stacks per 100 ms.
       last_scavenge = now;
-      while (stack_scavenge(4096) == 4096) {
-      }
+      stack_scavenge(kScavengeBatch);
     }
     if (s.gcwaiting.load() || s.npidle.load() == gomaxprocs_now()) {
       base::Guard<base::Lock> g(s.lock);
