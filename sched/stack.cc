@@ -196,11 +196,4 @@ bool stack_canary_ok(const Stack& s) {
   return w[0] == kCanary && w[kCanaryWords - 1] == kCanary;
 }
 
-StackStats stack_stats() {
-  Pool& pl = pool();
-  base::Guard<base::Lock> g(pl.lock);
-  return StackStats{pl.guarded_live.load(), pl.unguarded_total.load(), pl.guard_budget,
-                    static_cast<std::int64_t>(pl.free.size() + pl.released.size())};
-}
-
 }  // namespace gort::detail

@@ -48,12 +48,4 @@ bool stack_canary_ok(const Stack& s);
 // OS; returns how many it released.
 std::int64_t stack_scavenge(std::int64_t max);
 
-struct StackStats {
-  std::int64_t guarded_live;
-  std::int64_t unguarded_total;
-  std::int64_t guard_budget;
-  std::int64_t cached;
-};
-StackStats stack_stats();
-
 }  // namespace gort::detail

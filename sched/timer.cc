@@ -151,11 +151,6 @@ void timers_move(P* from, P* to) {
   }
 }
 
-std::int64_t timers_len(P* p) {
-  base::Guard<base::Lock> g(p->timers.lock);
-  return p->timers.len;
-}
-
 // ---- sleep ---------------------------------------------------------------------
 
 namespace {

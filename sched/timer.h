@@ -47,6 +47,5 @@ bool timer_delete(Timer* t);             // true if it was pending and is now st
 int run_timers(P* p, std::int64_t now);
 // Moves every timer of `from` to `to` (GOMAXPROCS shrink).
 void timers_move(P* from, P* to);
-std::int64_t timers_len(P* p);
 
 }  // namespace gort::detail
