@@ -8,10 +8,11 @@
 #   ONLY="skynet ctxswitch" scripts/bench.sh
 #   QUICK=1 scripts/bench.sh              reduced sizes (smoke test; not for quoting)
 #
-# Groups: skynet ctxswitch spawn ctxswitch-p1
+# Groups: skynet ctxswitch spawn pipeline ctxswitch-p1
 #   skynet        gort-bench skynet 1000000        vs  GOMAXPROCS=2 skynet_go 1000000
 #   ctxswitch     gort-bench ctxswitch 1000000 10000000  vs  GOMAXPROCS=2 ctxswitch_go ...
 #   spawn         gort-bench spawn 1000000         vs  GOMAXPROCS=2 spawn_go (bench/go/spawn.go)
+#   pipeline      gort-bench pipeline 1000000      vs  GOMAXPROCS=2 pipeline_go (bench/go/pipeline.go)
 #   ctxswitch-p1  both at GOMAXPROCS=1 (informational: every yield must switch)
 # gort runs with its defaults (GOMAXPROCS from the environment, else all CPUs).
 #
@@ -31,21 +32,21 @@ PEERS_BUILD=${PEERS_BUILD:-$ROOT/build-peers}
 case $PEERS_BUILD in /*) ;; *) PEERS_BUILD=$ROOT/$PEERS_BUILD ;; esac
 REPS=${REPS:-5}
 QUICK=${QUICK:-0}
-ONLY=${ONLY:-"skynet ctxswitch spawn ctxswitch-p1"}
+ONLY=${ONLY:-"skynet ctxswitch spawn pipeline ctxswitch-p1"}
 GO_PROCS=${GO_PROCS:-2}
 PAIR_TIMEOUT=${PAIR_TIMEOUT:-$((300 * REPS))}
 OUT=$BUILD_DIR/bench-results
 BENCH=$BUILD_DIR/bin/gort-bench
 
 if [ "$QUICK" = 1 ]; then
-  SKY=100000; CS="200000 1000000"; SPN=200000
+  SKY=100000; CS="200000 1000000"; SPN=200000; PIPE=200000
 else
-  SKY=1000000; CS="1000000 10000000"; SPN=1000000   # the Go programs' defaults
+  SKY=1000000; CS="1000000 10000000"; SPN=1000000; PIPE=1000000   # the Go programs' defaults
 fi
 
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 for g in $ONLY; do
-  case $g in skynet|ctxswitch|spawn|ctxswitch-p1) ;; *) echo "bench.sh: unknown group '$g' (skynet ctxswitch spawn ctxswitch-p1)"; exit 1 ;; esac
+  case $g in skynet|ctxswitch|spawn|pipeline|ctxswitch-p1) ;; *) echo "bench.sh: unknown group '$g' (skynet ctxswitch spawn pipeline ctxswitch-p1)"; exit 1 ;; esac
 done
 mkdir -p "$OUT" || exit 1
 rm -f "$OUT"/*.pair "$OUT"/*.status
@@ -66,17 +67,21 @@ if ! BUILD_ONLY=1 PEERS_BUILD="$PEERS_BUILD" "$PEERS/run_all.sh" >"$OUT/peers.lo
   echo "bench.sh: building the peers failed (log: $OUT/peers.log)"
   exit 1
 fi
-# spawn has no program in ../shared/peers: its Go twin lives in bench/go/.
-SPAWN_GO=$BUILD_DIR/bench-go/spawn_go
-if want spawn; then
+# spawn and pipeline have no program in ../shared/peers: their Go twins live
+# in bench/go/.
+build_go_twin() {  # build_go_twin NAME
   mkdir -p "$BUILD_DIR/bench-go"
   if ! GOCACHE=${GOCACHE:-$PEERS_BUILD/gocache} GOPATH=${GOPATH:-$PEERS_BUILD/gopath} \
-       go build -o "$SPAWN_GO" "$ROOT/bench/go/spawn.go" >>"$OUT/peers.log" 2>&1; then
+       go build -o "$BUILD_DIR/bench-go/$1_go" "$ROOT/bench/go/$1.go" >>"$OUT/peers.log" 2>&1; then
     tail -20 "$OUT/peers.log"
-    echo "bench.sh: building bench/go/spawn.go failed"
+    echo "bench.sh: building bench/go/$1.go failed"
     exit 1
   fi
-fi
+}
+SPAWN_GO=$BUILD_DIR/bench-go/spawn_go
+PIPELINE_GO=$BUILD_DIR/bench-go/pipeline_go
+want spawn && build_go_twin spawn
+want pipeline && build_go_twin pipeline
 
 # ---- environment -----------------------------------------------------------
 {
@@ -112,6 +117,8 @@ want ctxswitch && pair ctxswitch -- "$BENCH" ctxswitch $CS \
   --vs env GOMAXPROCS="$GO_PROCS" "$PEERS_BUILD/ctxswitch_go" $CS
 want spawn && pair spawn -- "$BENCH" spawn $SPN \
   --vs env GOMAXPROCS="$GO_PROCS" "$SPAWN_GO" $SPN
+want pipeline && pair pipeline -- "$BENCH" pipeline $PIPE \
+  --vs env GOMAXPROCS="$GO_PROCS" "$PIPELINE_GO" $PIPE
 want ctxswitch-p1 && pair ctxswitch-p1 -- env GOMAXPROCS=1 "$BENCH" ctxswitch $CS \
   --vs env GOMAXPROCS=1 "$PEERS_BUILD/ctxswitch_go" $CS
 
