@@ -672,6 +672,11 @@ void checkdead() {
   if (s.gcwaiting.load() || s.frozen.load() || s.run_done.load() || !s.booted) return;
   std::int32_t run = s.mcount - s.nmidle;
   if (run > 0) return;
+  if (s.sysmon_transit.load() > 0) {
+    // A goroutine may be in sysmon's hands: sysmon re-runs this check.
+    s.checkdead_deferred.store(true);
+    return;
+  }
   if (run < 0) throw_("checkdead: inconsistent counts");
   if (s.runq_size.load() > 0) return;
   for (std::int32_t i = 0, n = gomaxprocs_now(); i < n; i++) {

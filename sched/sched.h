@@ -53,6 +53,11 @@ struct Sched {
   // keeps this watch; INT64_MAX: nobody does).
   std::atomic<std::int64_t> timer_watch_until{INT64_MAX};
 
+  // sysmon moves goroutines between queues (rescue, timers) without being an
+  // M: while it does, checkdead must not conclude that nothing can run.
+  std::atomic<std::int32_t> sysmon_transit{0};
+  std::atomic<bool> checkdead_deferred{false};
+
   // sysmon
   bool sysmon_wait = false;
   base::Note sysmon_note;

@@ -45,6 +45,17 @@ std::int64_t earliest_timer() {
   return next;
 }
 
+// Ends a stretch in which sysmon held goroutines outside every queue, and
+// runs the deadlock check that an M deferred meanwhile.
+void end_transit() {
+  Sched& s = sched();
+  s.sysmon_transit.fetch_sub(1);
+  if (s.checkdead_deferred.exchange(false)) {
+    base::Guard<base::Lock> g(s.lock);
+    checkdead();
+  }
+}
+
 int retake(std::int64_t now) {
   Sched& s = sched();
   int n = 0;
@@ -62,6 +73,7 @@ int retake(std::int64_t now) {
         // after 10 ms ask it to yield and move the goroutines queued behind it
         // to the global queue, where every P looks. What they ready goes to
         // the global queue too.
+        s.sysmon_transit.fetch_add(1);
         if (p->timers.next_when.load(std::memory_order_relaxed) <= now && run_timers(p, now) > 0) {
           wakep();
           n++;
@@ -73,6 +85,7 @@ int retake(std::int64_t now) {
             n++;
           }
         }
+        end_transit();
       }
       // Work queued behind a P that has not scheduled for a whole tick while
       // another P idles. (Not for a P that keeps scheduling: a goroutine
