@@ -59,17 +59,6 @@ class Lock {
   std::atomic<std::uint32_t> key_{0};
 };
 
-// A Lock over a word owned by someone else.
-class LockRef {
- public:
-  explicit LockRef(std::atomic<std::uint32_t>& key) : key_(key) {}
-  void lock() { lock_word(key_); }
-  void unlock() { unlock_word(key_); }
-
- private:
-  std::atomic<std::uint32_t>& key_;
-};
-
 template <class L>
 class Guard {
  public:

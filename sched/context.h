@@ -21,10 +21,7 @@ namespace gort::detail {
 using Context = boost::context::detail::fcontext_t;
 using Transfer = boost::context::detail::transfer_t;
 
-inline Transfer jump(Context to, void* data) {
-  if (__builtin_expect(to == nullptr, 0)) __builtin_trap();
-  return boost::context::detail::jump_fcontext(to, data);
-}
+inline Transfer jump(Context to, void* data) { return boost::context::detail::jump_fcontext(to, data); }
 
 inline Context make_context(void* stack_top, std::size_t size, void (*entry)(Transfer)) {
   return boost::context::detail::make_fcontext(stack_top, size, entry);

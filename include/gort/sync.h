@@ -53,7 +53,6 @@ class Mutex {
  private:
   static constexpr std::int32_t kLocked = 1;
   static constexpr std::int32_t kWoken = 2;
-  static constexpr std::int32_t kStarving = 4;
   static constexpr std::int32_t kWaiterShift = 3;
   void lock_slow();
   void unlock_slow(std::int32_t now);
