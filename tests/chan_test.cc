@@ -402,17 +402,7 @@ TEST(Chan, LargeElements) {
 // of the stress suite's 100k-goroutine ring).
 TEST(Chan, TokenChain10k) {
   constexpr int kN = 10000, kTokens = 5;
-  std::vector<Chan<long>> chans;
-  chans.reserve(kN + 1);
-  for (int i = 0; i <= kN; i++) chans.push_back(make_chan<long>());
-  for (int i = 0; i < kN; i++) {
-    gort::go([in = chans[i], out = chans[i + 1], i] {
-      for (long v : in) out.send(v + i);
-      out.close();
-    });
-  }
-  const long add = static_cast<long>(kN) * (kN - 1) / 2;
-  auto first = chans[0], last = chans[kN];
+  auto [first, last, add] = make_token_chain(kN);
   gort::go([first] {
     for (long t = 0; t < kTokens; t++) first.send(t * 1000000000L);
     first.close();

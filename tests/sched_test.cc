@@ -155,15 +155,7 @@ TEST(Gomaxprocs, WorkContinuesAcrossResizes) {
   std::atomic<bool> stop{false};
   gort::WaitGroup wg;
   wg.add(4);
-  for (int g = 0; g < 4; g++) {
-    gort::go([&, c] {
-      while (!stop.load()) {
-        c.send(1);
-        gort::yield();
-      }
-      wg.done();
-    });
-  }
+  start_yielding_senders(4, c, stop, wg);
   long received = 0;
   for (int n : {1, 4, 2, 8, 1, 3}) {
     gort::set_gomaxprocs(n);
@@ -204,15 +196,7 @@ TEST(Stealing, SpreadsWorkAfterGomaxprocsChanges) {
     std::atomic<bool> stop{false};
     gort::WaitGroup wg;
     wg.add(4);
-    for (int g = 0; g < 4; g++) {
-      gort::go([&, c] {
-        while (!stop.load()) {
-          c.send(1);
-          gort::yield();
-        }
-        wg.done();
-      });
-    }
+    start_yielding_senders(4, c, stop, wg);
     for (int n : {cycle % 2 == 0 ? 1 : 4, 8, 2}) {
       gort::set_gomaxprocs(n);
       for (int i = 0; i < 2000; i++) c.recv();

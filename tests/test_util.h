@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <atomic>
 #include <functional>
 
 #include "gort/gort.h"
@@ -87,6 +88,43 @@ inline std::uint64_t burn(std::uint64_t iters, std::uint64_t seed = 1) {
     asm volatile("" : "+r"(x));
   }
   return x;
+}
+
+// A chain of n goroutines, goroutine i forwarding every value it receives
+// plus i, and closing its output when its input closes. Returns the chain's
+// two ends; a value v sent in comes out as v + n*(n-1)/2.
+struct TokenChain {
+  gort::Chan<long> first, last;
+  long add;
+};
+inline TokenChain make_token_chain(int n) {
+  auto in = gort::make_chan<long>();
+  TokenChain chain{in, {}, static_cast<long>(n) * (n - 1) / 2};
+  for (int i = 0; i < n; i++) {
+    auto out = gort::make_chan<long>();
+    gort::go([in, out, i] {
+      for (long v : in) out.send(v + i);
+      out.close();
+    });
+    in = out;
+  }
+  chain.last = in;
+  return chain;
+}
+
+// Starts `count` goroutines that send 1 on c and yield until stop is set; each
+// calls wg.done() when it stops (wg must have been add()ed count).
+inline void start_yielding_senders(int count, const gort::Chan<int>& c, std::atomic<bool>& stop,
+                                   gort::WaitGroup& wg) {
+  for (int g = 0; g < count; g++) {
+    gort::go([&stop, &wg, c] {
+      while (!stop.load()) {
+        c.send(1);
+        gort::yield();
+      }
+      wg.done();
+    });
+  }
 }
 
 }  // namespace gort_test
