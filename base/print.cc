@@ -18,7 +18,13 @@ void write_stderr(const char* p, std::size_t n) {
 }
 
 void Printer::flush() {
-  if (n_ > 0) write_stderr(buf_, n_);
+  if (n_ > 0) {
+    if (sink_ != nullptr) {
+      sink_(ctx_, buf_, n_);
+    } else {
+      write_stderr(buf_, n_);
+    }
+  }
   n_ = 0;
 }
 

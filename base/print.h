@@ -12,7 +12,10 @@ namespace gort::base {
 
 class Printer {
  public:
+  using Sink = void (*)(void* ctx, const char* p, std::size_t n);
   Printer() = default;
+  // Writes to sink(ctx, ...) instead of fd 2 (gort::debug::stack collects a string).
+  Printer(Sink sink, void* ctx) : sink_(sink), ctx_(ctx) {}
   ~Printer() { flush(); }
   Printer(const Printer&) = delete;
   Printer& operator=(const Printer&) = delete;
@@ -28,6 +31,8 @@ class Printer {
  private:
   char buf_[512];
   std::size_t n_ = 0;
+  Sink sink_ = nullptr;
+  void* ctx_ = nullptr;
 };
 
 void write_stderr(const char* p, std::size_t n);

@@ -14,7 +14,7 @@
 #include "base/print.h"
 #include "gort/sched.h"
 #include "runtime/env.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 #include "sched/stack.h"
 #include "sched/stw.h"

@@ -3,7 +3,7 @@
 
 #include "base/alloc.h"
 
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort::detail {
@@ -121,7 +121,7 @@ hchan* chan_make(const ElemOps* ops, std::int64_t cap) {
   constexpr std::int64_t kMaxAlloc = std::int64_t{1} << 40;
   if (cap < 0 || (ops->size != 0 && cap > kMaxAlloc / static_cast<std::int64_t>(ops->size)) ||
       cap > UINT32_MAX)
-    runtime_panic("makechan: size out of range");
+    panic_runtime_error("makechan: size out of range");
   auto* c = new hchan();
   c->ops = ops;
   c->dataqsiz = static_cast<std::uint32_t>(cap);
@@ -161,7 +161,7 @@ bool chan_send(hchan* c, void* ep, bool block) {
   c->lock.lock();
   if (c->closed.load(std::memory_order_relaxed)) {
     c->lock.unlock();
-    runtime_panic("send on closed channel");
+    panic_runtime_error("send on closed channel");
   }
   if (Sudog* sg = c->recvq.dequeue()) {
     chan_send_direct(c, sg, ep);
@@ -178,7 +178,7 @@ bool chan_send(hchan* c, void* ep, bool block) {
     c->lock.unlock();
     return false;
   }
-  if (!park_on(c, c->sendq, ep, WaitReason::chan_send)) runtime_panic("send on closed channel");
+  if (!park_on(c, c->sendq, ep, WaitReason::chan_send)) panic_runtime_error("send on closed channel");
   return true;
 }
 
@@ -226,11 +226,11 @@ RecvStatus chan_recv(hchan* c, void* ep, bool block) {
 }
 
 void chan_close(hchan* c) {
-  if (c == nullptr) runtime_panic("close of nil channel");
+  if (c == nullptr) panic_runtime_error("close of nil channel");
   c->lock.lock();
   if (c->closed.load(std::memory_order_relaxed)) {
     c->lock.unlock();
-    runtime_panic("close of closed channel");
+    panic_runtime_error("close of closed channel");
   }
   c->closed.store(true, std::memory_order_release);
   // Collect every waiter; ready them after unlocking.

@@ -4,7 +4,7 @@
 // unnotified ticket, broadcast() all of them.
 #include "base/lock.h"
 #include "gort/sync.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort {

@@ -12,6 +12,8 @@ namespace gort::detail {
 
 struct M;
 struct P;
+struct DeferEntry;  // gort/panic.h
+struct Panic;       // runtime/panic.h
 
 // Status numbers are Go's (traceback prints them by name).
 enum class GStatus : std::uint32_t {
@@ -51,7 +53,9 @@ struct G {
   M* m = nullptr;          // the M running it, if any
   std::uintptr_t gopc = 0;  // PC of the gort::go call that created it
   std::int64_t parent_id = 0;
-  std::int64_t waitsince = 0;  // when it parked; stamped lazily (by the collector, part 3), as Go does
+  // When it parked (nanotime), from sysmon's coarse clock; 0 when unknown.
+  // Tracebacks print ", N minutes" from it.
+  std::int64_t waitsince = 0;
 
   // The entry function: constructed in fn_buf when it fits, else on the heap.
   void (*invoke)(void*) = nullptr;
@@ -65,7 +69,24 @@ struct G {
   void* param = nullptr;
 
   bool is_main = false;
+  bool is_system = false;  // a runtime goroutine: tracebacks show it at level 2 only
   void* asan_fake_stack = nullptr;  // see asan_start_switch
+
+  // panic / defer / recover (runtime/panic.cc).
+  DeferEntry* defers = nullptr;         // the defer chain, newest first
+  Panic* panic = nullptr;               // active panics, newest first
+  DeferEntry* recover_target = nullptr;  // where a recovery unwinds to
+  bool goexiting = false;               // gort::goexit is unwinding this goroutine
+  bool goexited = false;                // ended by gort::goexit (main: not a return)
+  std::uintptr_t entry_cfa = 0;         // goroutine_entry's frame: where goexit's unwind stops
+  // A fault that became a panic (Go's g.sig, sigcode0, sigcode1, sigpc).
+  int sig = 0;
+  std::uint64_t sigcode0 = 0, sigcode1 = 0, sigpc = 0;
+  // Its C++ exception-handling state while it is switched out (eh_state.h).
+  void* eh_caught = nullptr;
+  unsigned int eh_uncaught = 0;
+  // Where it entered a blocking call: tracebacks of [syscall] goroutines start here.
+  std::uintptr_t syscall_pc = 0, syscall_sp = 0, syscall_bp = 0;
 };
 
 }  // namespace gort::detail

@@ -18,6 +18,7 @@
 namespace gort::detail {
 
 struct P;
+struct EhGlobals;
 
 enum class RequestKind : std::uint8_t {
   park,             // gp waits; commit(gp, arg) runs on g0 and may cancel the park
@@ -57,6 +58,7 @@ struct M {
   bool direct_yield = false;  // prev yielded (runnable) rather than parked
   bool (*direct_commit)(G*, void*) = nullptr;
   void* direct_arg = nullptr;
+  EhGlobals* eh_globals = nullptr;  // this thread's C++ exception state (eh_state.h)
   pthread_t thread{};
   pid_t tid = 0;
   void* sigaltstack_mem = nullptr;
@@ -66,6 +68,10 @@ struct M {
   std::atomic<bool> suspended{false};
   std::uintptr_t suspended_sp = 0;
   std::uintptr_t suspended_regs[32] = {};
+
+  // Dying (runtime/fatal.cc): Go's m.dying and m.throwing.
+  int dying = 0;
+  std::uint8_t throwing = 0;  // 0 none, 1 user fatal, 2 runtime throw
 
   bool idle_parked = false;   // in stopm (sched.lock)
   bool world_parked = false;  // in gcstopm (sched.lock)

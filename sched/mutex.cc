@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "gort/sync.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort {

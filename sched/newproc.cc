@@ -16,7 +16,7 @@
 
 #include "base/lock.h"
 #include "gort/sched.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort::detail {
@@ -51,6 +51,12 @@ std::int64_t allgs_snapshot(G** out, std::int64_t max) {
     out[n++] = gp;
   }
   return static_cast<std::int64_t>(a.gs.size());
+}
+
+void allgs_each(void (*fn)(G*, void*), void* ctx) {
+  AllGs& a = allgs();
+  base::Guard<base::Lock> g(a.lock);
+  for (G* gp : a.gs) fn(gp, ctx);
 }
 
 G* gfget(P* p) {
@@ -128,7 +134,18 @@ void newproc_start(GoSlot slot, void (*invoke)(void*), void (*destroy)(void*)) {
   gp->gopc = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
   gp->id = s.goidgen.fetch_add(1, std::memory_order_relaxed) + 1;
   gp->is_main = false;
+  gp->is_system = false;
   gp->wait_reason = WaitReason::zero;
+  gp->waitsince = 0;
+  // A reused G starts with no panic state.
+  gp->defers = nullptr;
+  gp->panic = nullptr;
+  gp->recover_target = nullptr;
+  gp->goexiting = gp->goexited = false;
+  gp->sig = 0;
+  gp->eh_caught = nullptr;
+  gp->eh_uncaught = 0;
+  gp->syscall_pc = gp->syscall_sp = gp->syscall_bp = 0;
   gp->status.store(GStatus::runnable, std::memory_order_relaxed);
   s.ngoroutines.fetch_add(1, std::memory_order_relaxed);
   M* m = tls_m;

@@ -23,7 +23,8 @@
 #include "base/clock.h"
 #include "base/print.h"
 #include "base/rand.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
+#include "sched/eh_state.h"
 #include "sched/sched.h"
 #include "sched/stw.h"
 
@@ -51,6 +52,7 @@ char direct_switch_marker;
 void on_resume(Transfer t) {
   M* m = getm();  // possibly another thread than before the switch
   m->on_g0 = false;
+  eh_restore(m, m->curg);
   if (t.data != &direct_switch_marker) {
     m->g0ctx = t.fctx;
     return;
@@ -78,6 +80,11 @@ void on_resume(Transfer t) {
 void mcall(Request& req) {
   M* m = getm();
   G* gp = m->curg;
+  if (req.kind == RequestKind::exit) {
+    eh_drop(m);
+  } else {
+    eh_save(m, gp);
+  }
   m->on_g0 = true;
   // An exiting goroutine never resumes: ASan may drop its fake stack.
   asan_start_switch(req.kind == RequestKind::exit ? nullptr : &gp->asan_fake_stack, m->g0_lo,
@@ -92,15 +99,14 @@ namespace {
 [[noreturn]] void goroutine_entry(Transfer t) {
   asan_finish_switch(nullptr);
   on_resume(t);
+  run_goroutine_body(getm()->curg);
+  goroutine_finish();
+}
+
+}  // namespace
+
+void goroutine_finish() {
   G* gp = getm()->curg;
-  try {
-    gp->invoke(gp->fn);
-  } catch (const std::exception& e) {
-    runtime_panic(e.what());
-  } catch (...) {
-    runtime_panic("unhandled C++ exception of unknown type");
-  }
-  gp = getm()->curg;
   if (gp->destroy != nullptr) gp->destroy(gp->fn);
   if (gp->fn_on_heap) base::rt_free(gp->fn);
   gp->fn = nullptr;
@@ -108,6 +114,8 @@ namespace {
   mcall(req);
   __builtin_unreachable();
 }
+
+namespace {
 
 // An M stops counting as spinning (looking for work) the moment it has work
 // or goes to sleep: wakep starts a new M only while nmspinning is 0, so a
@@ -295,7 +303,7 @@ G* handle_request(M* m, G* gp, Request& req) {
       gp->stack = Stack{};
       gp->ctx = nullptr;
       s.ngoroutines.fetch_sub(1, std::memory_order_relaxed);
-      if (gp->is_main) {
+      if (gp->is_main && !gp->goexited) {
         main_exited(m);
         return nullptr;
       }
@@ -379,6 +387,7 @@ bool scheduler_idle_tick(P* p) {
 // has set m->direct_*; next finishes gp's switch in on_resume.
 void switch_direct(M* m, P* p, G* gp, G* next) {
   m->direct_prev = gp;
+  eh_save(m, gp);
   p->schedtick++;
   next->status.store(GStatus::running, std::memory_order_relaxed);
   next->m = m;
@@ -397,6 +406,7 @@ void gopark(bool (*commit)(G*, void*), void* arg, WaitReason reason) {
     fatal_("gort: blocking operation outside a goroutine (call it inside gort::run)");
   G* gp = m->curg;
   gp->wait_reason = reason;
+  gp->waitsince = sched().coarse_now.load(std::memory_order_relaxed);
   // Fast path: the next goroutine is known (runnext), has run before, and the
   // scheduler has nothing else to do on this tick. Switch to it directly; it
   // finishes our park (on_resume).
@@ -529,6 +539,7 @@ void newm(P* p, bool spinning) {
 }  // namespace
 
 void record_g0_stack(M* m) {
+  m->eh_globals = eh_globals_of_this_thread();
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
     void* lo = nullptr;
@@ -684,6 +695,8 @@ void checkdead() {
     if (!runq_empty(p)) return;
     if (p->timers.next_when.load() != INT64_MAX) return;  // a timer will wake someone
   }
+  // Only a main goroutine that called gort::goexit leaves none at all.
+  if (s.ngoroutines.load() == 0) fatal_("no goroutines (main called runtime.Goexit) - deadlock!");
   fatal_("all goroutines are asleep - deadlock!");
 }
 

@@ -5,7 +5,7 @@
 // P 0. A P beyond the count that is still held by a running goroutine (the
 // caller's own, or a thread suspended in plain C++ code) is marked `retire`
 // and given up by its M at that goroutine's next trip through the scheduler.
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 #include "sched/stw.h"
 #include "gort/sched.h"

@@ -10,7 +10,7 @@
 // with one CAS, which fails if anything changed meanwhile (the version rules
 // out ABA). When the ring is full, half of it moves to the global queue.
 #include "base/lock.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort::detail {

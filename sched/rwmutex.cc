@@ -7,7 +7,7 @@
 // adds kMaxReaders back and releases every reader that queued meanwhile.
 // Writers exclude each other with an ordinary Mutex.
 #include "gort/sync.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort {

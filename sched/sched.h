@@ -60,6 +60,9 @@ struct Sched {
 
   // sysmon
   bool sysmon_wait = false;
+  // nanotime as of sysmon's last tick; 0 while sysmon sleeps deeply. Parking
+  // goroutines stamp waitsince from it (a load, not a clock read).
+  std::atomic<std::int64_t> coarse_now{0};
   base::Note sysmon_note;
 
   std::atomic<std::int64_t> goidgen{0};
@@ -131,6 +134,12 @@ G* gfget(P* p);
 void gfput(P* p, G* gp);
 void allgs_add(G* gp);
 std::int64_t allgs_snapshot(G** out, std::int64_t max);
+// Runs gp's function inside its recovery boundary (runtime/panic.cc).
+void run_goroutine_body(G* gp);
+// Ends the running goroutine: destroys its function, switches to g0 for good.
+[[noreturn]] void goroutine_finish();
+// Calls fn for every goroutine ever created, in creation order (allgs lock held).
+void allgs_each(void (*fn)(G*, void*), void* ctx);
 
 // sysmon (sched/sysmon.cc)
 void sysmon_start();

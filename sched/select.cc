@@ -14,7 +14,7 @@
 
 #include "base/rand.h"
 #include "sched/chan.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort::detail {
@@ -95,7 +95,7 @@ int select_go(SelectCase* cases, int ncases, bool block) {
     if (sc.is_send) {
       if (c->closed.load(std::memory_order_relaxed)) {
         selunlock(&lockorder[0], n);
-        runtime_panic("send on closed channel");
+        panic_runtime_error("send on closed channel");
       }
       if (Sudog* sg = c->recvq.dequeue()) {
         // chan_send_direct releases c's lock: release the others first.
@@ -189,7 +189,7 @@ int select_go(SelectCase* cases, int ncases, bool block) {
   selunlock(&lockorder[0], n);
   int i = winner->case_index;
   if (cases[i].is_send) {
-    if (!winner->success) runtime_panic("send on closed channel");
+    if (!winner->success) panic_runtime_error("send on closed channel");
   } else {
     cases[i].recv_ok = winner->success;
   }

@@ -5,7 +5,7 @@
 // straight to the first waiter (FIFO) rather than incrementing the count.
 #include "base/lock.h"
 #include "gort/sync.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort::detail {

@@ -12,7 +12,7 @@
 
 #include "base/lock.h"
 #include "base/print.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/p.h"
 
 namespace gort::detail {

@@ -14,14 +14,16 @@
 #include "base/print.h"
 #include "gort/sched.h"
 #include "gort/sync.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort::detail {
 
 namespace {
 
-constexpr std::size_t kSigStackSize = 64 * 1024;
+// Fatal reports run on it (symbolizing needs room), so it is generous; it is
+// mapped lazily, so an M that never reports touches one page or two.
+constexpr std::size_t kSigStackSize = 256 * 1024;
 
 void send_stop_signals(M* self) {
   Sched& s = sched();
@@ -204,6 +206,28 @@ void gcstopm(M* m) {
     base::futex_wait(&s.world_epoch, epoch);
   base::Guard<base::Lock> g(s.lock);
   m->world_parked = false;
+}
+
+void freeze_the_world() {
+  Sched& s = sched();
+  M* self = tls_m;
+  s.frozen.store(true, std::memory_order_seq_cst);
+  s.gcwaiting.store(true, std::memory_order_seq_cst);
+  for (int round = 0; round < 20; round++) {
+    bool all_stopped = true;
+    for (std::int32_t i = 0, n = gomaxprocs_now(); i < n; i++) {
+      P* p = s.allp[i];
+      if (p->status.load(std::memory_order_acquire) != PStatus::running) continue;
+      M* m = __atomic_load_n(&p->m, __ATOMIC_ACQUIRE);
+      if (m == nullptr || m == self || m->suspended.load(std::memory_order_acquire)) continue;
+      all_stopped = false;
+      p->preempt.store(true, std::memory_order_relaxed);
+      pthread_kill(m->thread, SIGURG);
+    }
+    if (all_stopped) return;
+    struct timespec ts{0, 250'000};
+    nanosleep(&ts, nullptr);
+  }
 }
 
 // ---- the end of gort::run ----------------------------------------------------------

@@ -21,5 +21,9 @@ void stw_install_signal_handler();
 // From a goroutine or from g0 holding a P. Returns how long the stop took (ns).
 std::int64_t stw_stop(M* m);
 void stw_start(M* m);
+// For a fatal report: stops every other running P where it stands (a
+// safepoint or the stop signal), best effort, and keeps it stopped for good.
+// Needs no lock, so it works whatever the dying thread holds.
+void freeze_the_world();
 
 }  // namespace gort::detail

@@ -8,17 +8,22 @@
 // goroutine first tries to take its old P back with one CAS; then any idle P;
 // failing both it switches to g0, queues itself on the global run queue, and
 // its M goes to sleep.
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort::detail {
 
-void entersyscall() {
+[[gnu::noinline]] void entersyscall() {
   M* m = getm();
   if (m == nullptr || m->on_g0 || m->curg == nullptr || m->p == nullptr) return;
   Sched& s = sched();
   G* gp = m->curg;
   P* p = m->p;
+  // Where the caller stands, for tracebacks of [syscall] goroutines.
+  auto* fp = static_cast<std::uintptr_t*>(__builtin_frame_address(0));
+  gp->syscall_pc = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+  gp->syscall_sp = reinterpret_cast<std::uintptr_t>(fp) + 16;
+  gp->syscall_bp = fp[0];
   m->in_syscall = true;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   gp->status.store(GStatus::syscall, std::memory_order_relaxed);

@@ -22,7 +22,7 @@
 #include <climits>
 
 #include "base/clock.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 #include "sched/stack.h"
 
@@ -134,6 +134,7 @@ void* sysmon_main(void*) {
     nanosleep(&ts, nullptr);
     if (s.frozen.load()) park_forever_m();
     std::int64_t now = base::nanotime();
+    s.coarse_now.store(now, std::memory_order_relaxed);
     if (now - last_scavenge >= kScavengePeriodNs) {
       // Bounded, so that a big release does not hold up sysmon's other work:
       // at most 1,024 stacks per 100 ms.
@@ -145,6 +146,7 @@ void* sysmon_main(void*) {
       if (s.gcwaiting.load() || s.npidle.load() == gomaxprocs_now()) {
         s.sysmon_wait = true;
         s.sysmon_note.clear();
+        s.coarse_now.store(0, std::memory_order_relaxed);
         s.lock.unlock();
         std::int64_t next = earliest_timer();
         std::int64_t sleep_ns = kMaxIdleSleepNs;
@@ -154,6 +156,7 @@ void* sysmon_main(void*) {
         s.sysmon_wait = false;
         idle = 0;
         now = base::nanotime();
+        s.coarse_now.store(now, std::memory_order_relaxed);
       }
     }
     int work = 0;

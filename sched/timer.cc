@@ -10,7 +10,7 @@
 #include "base/clock.h"
 #include "gort/sched.h"
 #include "gort/time.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort::detail {

@@ -3,7 +3,7 @@
 // the counter to zero with waiters present it resets the word and releases
 // each waiter once.
 #include "gort/sync.h"
-#include "sched/fatal.h"
+#include "base/fail.h"
 #include "sched/sched.h"
 
 namespace gort {
@@ -13,13 +13,13 @@ void WaitGroup::add(int delta) {
   std::uint64_t s = state_.fetch_add(d, std::memory_order_acq_rel) + d;
   auto v = static_cast<std::int32_t>(s >> 32);
   auto w = static_cast<std::uint32_t>(s);
-  if (v < 0) detail::runtime_panic("sync: negative WaitGroup counter");
+  if (v < 0) detail::panic_runtime_error("sync: negative WaitGroup counter");
   if (w != 0 && delta > 0 && v == delta)
-    detail::runtime_panic("sync: WaitGroup misuse: Add called concurrently with Wait");
+    detail::panic_runtime_error("sync: WaitGroup misuse: Add called concurrently with Wait");
   if (v > 0 || w == 0) return;
   // Counter is zero with waiters: nobody may touch the state now but us.
   if (state_.load(std::memory_order_relaxed) != s)
-    detail::runtime_panic("sync: WaitGroup misuse: Add called concurrently with Wait");
+    detail::panic_runtime_error("sync: WaitGroup misuse: Add called concurrently with Wait");
   state_.store(0, std::memory_order_relaxed);
   for (; w != 0; w--) sema_.release();
 }
@@ -31,7 +31,7 @@ void WaitGroup::wait() {
     if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
       sema_.acquire(static_cast<int>(detail::WaitReason::semacquire));
       if (state_.load(std::memory_order_acquire) != 0)
-        detail::runtime_panic("sync: WaitGroup is reused before previous Wait has returned");
+        detail::panic_runtime_error("sync: WaitGroup is reused before previous Wait has returned");
       return;
     }
   }

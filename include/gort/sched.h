@@ -92,7 +92,7 @@ int run(F&& main) {
 // now, like the arguments of Go's `go` statement. An empty std::function or a
 // null function pointer is `fatal error: go of nil func value`.
 template <class F, class... Args>
-void go(F&& fn, Args&&... args) {
+[[gnu::always_inline]] inline void go(F&& fn, Args&&... args) {
   if (detail::is_nil_callable<F>(fn)) detail::go_nil_func();
   auto body = [f = std::decay_t<F>(std::forward<F>(fn)),
                ... a = std::decay_t<Args>(std::forward<Args>(args))]() mutable { f(a...); };
@@ -102,6 +102,9 @@ void go(F&& fn, Args&&... args) {
   detail::newproc_start(
       slot, [](void* p) { (*static_cast<Body*>(p))(); },
       [](void* p) { static_cast<Body*>(p)->~Body(); });
+  // Not a tail call: newproc_start's return address must stay in the caller
+  // of gort::go, where "created by" points.
+  asm volatile("" ::: "memory");
 }
 
 // Gives the processor to other runnable goroutines (Go's runtime.Gosched).

@@ -1,0 +1,342 @@
+// runtime/symbolize.cc — see symbolize.h.
+//
+// For a PC, libdwfl finds the module and its ELF symbol (the physical
+// function, its entry and the +0x offset); dwarf_getscopes lists the DWARF
+// scopes containing the PC, innermost first, where every
+// DW_TAG_inlined_subroutine is one logical frame inlined into the next. The
+// innermost logical frame's file:line comes from the line table; each outer
+// one's from the DW_AT_call_file/DW_AT_call_line of the frame inlined into it.
+#include "runtime/symbolize.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace gort::detail {
+
+namespace {
+
+// A lock that knows its owner: a thread that fails while symbolizing must not
+// wait for itself, and a report must not wait forever for a stuck thread.
+struct OwnedLock {
+  std::atomic<pid_t> owner{0};
+  bool lock() {
+    pid_t self = static_cast<pid_t>(syscall(SYS_gettid));
+    if (owner.load(std::memory_order_relaxed) == self) return false;
+    std::int64_t deadline = 0;
+    for (int spins = 0;; spins++) {
+      pid_t expected = 0;
+      if (owner.compare_exchange_weak(expected, self, std::memory_order_acquire)) return true;
+      if (spins > 100) {
+        if (deadline == 0) deadline = base::nanotime() + 2'000'000'000;
+        if (base::nanotime() > deadline) return false;
+        sched_yield();
+      }
+    }
+  }
+  void unlock() { owner.store(0, std::memory_order_release); }
+};
+
+struct Entry {
+  std::vector<SymFrame> frames;
+};
+
+struct State {
+  OwnedLock lock;
+  Dwfl* dwfl = nullptr;
+  bool failed = false;
+  std::unordered_map<std::uintptr_t, Entry> cache;       // by lookup address
+  std::unordered_map<std::uintptr_t, int> inline_cache;  // by lookup address
+  std::unordered_set<std::string> strings;               // interned names and paths
+};
+
+State& state() {
+  static State* s = new State();
+  return *s;
+}
+
+const char* intern(State& s, std::string_view v) {
+  return s.strings.emplace(v).first->c_str();
+}
+
+char* debuginfo_path = nullptr;
+const Dwfl_Callbacks kCallbacks = {
+    dwfl_linux_proc_find_elf,
+    dwfl_standard_find_debuginfo,
+    nullptr,
+    &debuginfo_path,
+};
+
+bool ensure_dwfl(State& s) {
+  if (s.dwfl != nullptr) return true;
+  if (s.failed) return false;
+  s.dwfl = dwfl_begin(&kCallbacks);
+  if (s.dwfl == nullptr) {
+    s.failed = true;
+    return false;
+  }
+  dwfl_report_begin(s.dwfl);
+  if (dwfl_linux_proc_report(s.dwfl, getpid()) != 0 ||
+      dwfl_report_end(s.dwfl, nullptr, nullptr) != 0) {
+    dwfl_end(s.dwfl);
+    s.dwfl = nullptr;
+    s.failed = true;
+    return false;
+  }
+  return true;
+}
+
+std::string demangle_name(const char* name) {
+  if (name == nullptr) return "?";
+  if (name[0] != '_' || name[1] != 'Z') return name;
+  int status = 0;
+  char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  if (status != 0 || d == nullptr) return name;
+  std::string out(d);
+  std::free(d);
+  return out;
+}
+
+std::string qualified_scope_name(Dwarf_Die* die, int depth);
+
+// The name of a DWARF function DIE (subprogram or inlined subroutine): its
+// demangled linkage name, else (GCC omits it for some inlined functions,
+// lambdas' call operators among them) its name qualified by the enclosing
+// scopes, with "(...)" for the unknown parameters.
+std::string die_function_name(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  const char* name = nullptr;
+  if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) != nullptr ||
+      dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr) != nullptr) {
+    name = dwarf_formstring(&attr);
+    if (name != nullptr) return demangle_name(name);
+  }
+  std::string q = qualified_scope_name(die, 0);
+  return q.empty() ? std::string("?") : q + "(...)";
+}
+
+// Follows DW_AT_specification / DW_AT_abstract_origin to the DIE that names
+// a function or type and sits in its scope.
+Dwarf_Die defining_die(Dwarf_Die die) {
+  for (int hops = 0; hops < 4; hops++) {
+    Dwarf_Attribute attr;
+    Dwarf_Die next;
+    if ((dwarf_attr(&die, DW_AT_abstract_origin, &attr) == nullptr &&
+         dwarf_attr(&die, DW_AT_specification, &attr) == nullptr) ||
+        dwarf_formref_die(&attr, &next) == nullptr)
+      break;
+    die = next;
+  }
+  return die;
+}
+
+std::string qualified_scope_name(Dwarf_Die* in, int depth) {
+  Dwarf_Die die = defining_die(*in);
+  int tag = dwarf_tag(&die);
+  const char* base = dwarf_diename(&die);
+  std::string name;
+  if (base != nullptr) {
+    name = base;
+  } else if (tag == DW_TAG_namespace) {
+    name = "(anonymous namespace)";
+  } else if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type) {
+    name = "{lambda}";
+  } else {
+    name = "?";
+  }
+  if (depth > 8) return name;
+  Dwarf_Die* scopes = nullptr;
+  int n = dwarf_getscopes_die(&die, &scopes);
+  std::string out = name;
+  if (n > 1) {
+    int ptag = dwarf_tag(&scopes[1]);
+    if (ptag != DW_TAG_compile_unit && ptag != DW_TAG_partial_unit) {
+      std::string parent = qualified_scope_name(&scopes[1], depth + 1);
+      if (ptag == DW_TAG_subprogram) parent += "()";
+      out = parent + "::" + name;
+    }
+  }
+  std::free(scopes);
+  return out;
+}
+
+const char* call_file(Dwarf_Die* cu, Dwarf_Die* inl) {
+  Dwarf_Attribute attr;
+  Dwarf_Word idx;
+  if (dwarf_attr(inl, DW_AT_call_file, &attr) == nullptr || dwarf_formudata(&attr, &idx) != 0)
+    return nullptr;
+  Dwarf_Files* files;
+  size_t nfiles;
+  if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || idx >= nfiles) return nullptr;
+  return dwarf_filesrc(files, idx, nullptr, nullptr);
+}
+
+int call_line(Dwarf_Die* inl) {
+  Dwarf_Attribute attr;
+  Dwarf_Word line;
+  if (dwarf_attr(inl, DW_AT_call_line, &attr) == nullptr || dwarf_formudata(&attr, &line) != 0)
+    return 0;
+  return static_cast<int>(line);
+}
+
+// Depth-first search of a DIE tree for the function scopes containing addr.
+// (dwarf_getscopes descends only into scopes that contain the address, so it
+// misses functions whose DIEs sit inside another function's, such as a local
+// lambda's call operator.) Appends the chain outermost first.
+bool find_function_scopes(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_Die>& chain) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return false;
+  do {
+    int tag = dwarf_tag(&child);
+    bool is_code = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+                   tag == DW_TAG_lexical_block;
+    if (is_code && dwarf_haspc(&child, addr) == 1) {
+      if (tag != DW_TAG_lexical_block) chain.push_back(child);
+      find_function_scopes(&child, addr, chain);
+      return true;
+    }
+    if (dwarf_haschildren(&child) && find_function_scopes(&child, addr, chain)) return true;
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
+// The inlined-subroutine scopes containing addr, innermost first.
+int inlined_scopes(Dwarf_Die* cu, Dwarf_Addr addr, std::vector<Dwarf_Die>& out) {
+  std::vector<Dwarf_Die> chain;
+  if (!find_function_scopes(cu, addr, chain)) return -1;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    if (dwarf_tag(&*it) == DW_TAG_inlined_subroutine) out.push_back(*it);
+  return static_cast<int>(out.size());
+}
+
+void lookup(State& s, std::uintptr_t addr, Entry& e) {
+  SymFrame phys;
+  Dwfl_Module* mod = ensure_dwfl(s) ? dwfl_addrmodule(s.dwfl, addr) : nullptr;
+  if (mod == nullptr) {
+    e.frames.push_back(phys);
+    return;
+  }
+  GElf_Off off = 0;
+  GElf_Sym sym;
+  const char* symname = dwfl_module_addrinfo(mod, addr, &off, &sym, nullptr, nullptr, nullptr);
+  if (symname != nullptr) {
+    phys.function = intern(s, demangle_name(symname));
+    phys.entry = addr - off;
+  }
+  if (Dwfl_Line* line = dwfl_module_getsrc(mod, addr)) {
+    int lineno = 0;
+    const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
+    if (file != nullptr) phys.file = intern(s, file);
+    phys.line = lineno;
+  }
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(mod, addr, &bias);
+  std::vector<Dwarf_Die> inl;
+  if (cu != nullptr) inlined_scopes(cu, addr - bias, inl);
+  // Innermost logical frame: named by the innermost inlined subroutine, at
+  // the line table's location. Each outer one sits at the call site of the
+  // frame inlined into it; the last is the physical function.
+  const char* file = phys.file;
+  int line = phys.line;
+  for (auto& die : inl) {
+    SymFrame f;
+    f.function = intern(s, die_function_name(&die));
+    f.file = file;
+    f.line = line;
+    f.entry = phys.entry;
+    f.inlined = true;
+    e.frames.push_back(f);
+    file = call_file(cu, &die);
+    if (file != nullptr) file = intern(s, file);
+    line = call_line(&die);
+  }
+  phys.file = file;
+  phys.line = line;
+  e.frames.push_back(phys);
+  for (auto& f : e.frames) f.runtime = is_runtime_function(f.function);
+}
+
+}  // namespace
+
+bool is_runtime_function(const char* name) {
+  static constexpr std::string_view kPrefixes[] = {
+      "gort::detail::", "gort::panic<", "gort::func<", "gort::Defer<", "gort::go<",
+      "gort::run<",     "boost::context::", "std::__invoke", "std::invoke<", "std::__invoke_r",
+  };
+  static constexpr std::string_view kNames[] = {
+      "make_fcontext", "jump_fcontext", "ontop_fcontext", "trampoline", "finish",
+      "_start", "__libc_start_main", "__libc_start_main_impl", "__libc_start_call_main",
+      "start_thread", "clone", "clone3", "__clone3", "__restore_rt",
+  };
+  std::string_view n(name);
+  // Skip a demangled template's return type ("void gort::panic<...>(...)").
+  std::size_t stop = n.find_first_of("<(");
+  std::size_t space = n.substr(0, stop).rfind(' ');
+  if (space != std::string_view::npos) n.remove_prefix(space + 1);
+  for (auto p : kPrefixes)
+    if (n.substr(0, p.size()) == p) return true;
+  for (auto k : kNames)
+    if (n == k) return true;
+  return false;
+}
+
+int symbolize(std::uintptr_t pc, bool call_site, SymFrame* out, int max) {
+  if (max <= 0) return 0;
+  std::uintptr_t addr = call_site && pc > 0 ? pc - 1 : pc;
+  State& s = state();
+  if (!s.lock.lock()) {
+    out[0] = SymFrame{};
+    return 1;
+  }
+  auto it = s.cache.find(addr);
+  if (it == s.cache.end()) {
+    it = s.cache.emplace(addr, Entry{}).first;
+    lookup(s, addr, it->second);
+  }
+  int n = 0;
+  for (const SymFrame& f : it->second.frames) {
+    if (n == max) break;
+    out[n++] = f;
+  }
+  s.lock.unlock();
+  return n;
+}
+
+int inline_depth(std::uintptr_t call_site_pc) {
+  std::uintptr_t addr = call_site_pc - 1;
+  State& s = state();
+  if (!s.lock.lock()) return -1;
+  int depth = -1;
+  auto it = s.inline_cache.find(addr);
+  if (it != s.inline_cache.end()) {
+    depth = it->second;
+  } else {
+    Dwfl_Module* mod = ensure_dwfl(s) ? dwfl_addrmodule(s.dwfl, addr) : nullptr;
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cu = mod != nullptr ? dwfl_module_addrdie(mod, addr, &bias) : nullptr;
+    if (cu != nullptr) {
+      std::vector<Dwarf_Die> inl;
+      depth = inlined_scopes(cu, addr - bias, inl);
+    }
+    s.inline_cache.emplace(addr, depth);
+  }
+  s.lock.unlock();
+  return depth;
+}
+
+}  // namespace gort::detail
