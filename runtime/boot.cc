@@ -15,6 +15,7 @@
 #include "gort/sched.h"
 #include "runtime/env.h"
 #include "base/fail.h"
+#include "runtime/fatal.h"
 #include "sched/sched.h"
 #include "sched/stack.h"
 #include "sched/stw.h"
@@ -71,6 +72,8 @@ int run_main(void (*invoke)(void*, int*), void* ctx) {
   s.m0 = m0;
   signal_setup_thread(m0);
   stw_install_signal_handler();
+  traceback_init();
+  signals_install();
 
   std::int32_t procs = runtime::gomaxprocs_from_env(getenv("GOMAXPROCS"), runtime::online_cpus());
   procs_init(procs, m0);

@@ -122,18 +122,24 @@ bool dopanic(const DyingReport& r) {
   TracebackSetting t = gotraceback(r.throwing);
   base::Printer out;
   G* gp = r.gp;
+  if (gp != nullptr && gp->sig != 0) {
+    out.str("[signal ").str(signal_name(gp->sig)).str(" code=").hex(gp->sigcode0)
+        .str(" addr=").hex(gp->sigcode1).str(" pc=").hex(gp->sigpc).str("]\n");
+  }
   if (t.level > 0) {
-    bool all = t.all;
-    if (gp == nullptr) {
-      all = true;  // failing on a system stack
-      if (t.level >= 2 || r.throwing >= ThrowType::runtime) {
-        out.str("\nruntime stack:\n");
+    bool all = t.all || gp == nullptr;
+    if ((gp == nullptr || r.system_stack_here) && (t.level >= 2 || r.throwing >= ThrowType::runtime)) {
+      out.str("\nruntime stack:\n");
+      if (gp == nullptr && r.sigctx != nullptr) {
+        traceback_interrupted(out, r.sigctx, t.level);
+      } else {
         traceback_here(out, r.origin, t.level);
       }
-    } else {
+    }
+    if (gp != nullptr) {
       out.nl();
       print_goroutine_header(out, gp);
-      traceback_failing(out, gp, r.sigctx, r.origin, t.level);
+      traceback_failing(out, gp, r.sigctx, r.sigctx != nullptr ? 0 : r.origin, t.level);
       print_created_by(out, gp, t.level);
     }
     if (!g_didothers && all) {
@@ -142,12 +148,16 @@ bool dopanic(const DyingReport& r) {
     }
   }
   out.flush();
+  finish_report();
+  return t.crash;
+}
+
+void finish_report() {
   paniclk_unlock();
   if (g_panicking.fetch_sub(1) - 1 != 0) {
     // Another M is dying too; let it finish its report and exit.
     block_forever();
   }
-  return t.crash;
 }
 
 void die_after_report(bool crash) {

@@ -24,13 +24,21 @@ bool startpanic(ThrowType throwing);
 struct DyingReport {
   G* gp = nullptr;             // the failing goroutine, or null when the failure is on a system stack
   std::uintptr_t origin = 0;   // entry of the function whose frame starts the failing trace
-  const void* sigctx = nullptr;  // the ucontext of a fatal signal, if any
+  const void* sigctx = nullptr;  // the ucontext of a fatal signal: gp (or the system stack) stopped there
+  bool system_stack_here = false;  // also print `runtime stack:` from here (a signal handler)
   ThrowType throwing = ThrowType::none;
 };
 
 // Go's dopanic_m: the tracebacks. Then releases the report lock; returns
 // whether GOTRACEBACK=crash asks for a core dump.
 bool dopanic(const DyingReport& r);
+
+// The end of a report: releases the report lock, and waits forever if
+// another M is reporting too (it will exit the process).
+void finish_report();
+
+// Installs the fatal-signal handlers (runtime/signal.cc).
+void signals_install();
 
 // Ends the process after a report: SIGABRT (default action) when crash,
 // else exit status 2.

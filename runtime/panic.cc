@@ -102,10 +102,6 @@ struct FatalPanicArgs {
     running_panic_defers_add(-1);
     base::Printer out;
     print_panics(out, gp->panic);
-    if (gp->sig != 0) {
-      out.str("[signal ").str(signal_name(gp->sig)).str(" code=").hex(gp->sigcode0)
-          .str(" addr=").hex(gp->sigcode1).str(" pc=").hex(gp->sigpc).str("]\n");
-    }
   }
   DyingReport r;
   r.gp = gp;
@@ -174,7 +170,9 @@ void goexit_cleanup(_Unwind_Reason_Code, _Unwind_Exception*) {
 _Unwind_Reason_Code goexit_stop(int, _Unwind_Action actions, _Unwind_Exception_Class,
                                 _Unwind_Exception* exc, _Unwind_Context* ctx, void* arg) {
   G* gp = static_cast<G*>(arg);
-  if ((actions & _UA_END_OF_STACK) != 0 || _Unwind_GetCFA(ctx) >= gp->entry_cfa)
+  // libgcc's _Unwind_GetCFA here is the stack pointer of the frame about to
+  // be unwound: stop before run_goroutine_body's own handlers run.
+  if ((actions & _UA_END_OF_STACK) != 0 || _Unwind_GetCFA(ctx) >= gp->entry_sp)
     goexit_finish(gp, reinterpret_cast<GoexitException*>(exc));
   return _URC_NO_REASON;
 }
@@ -270,7 +268,9 @@ void run_deferred(Panic* p, DeferEntry* e) {
 }
 
 void run_goroutine_body(G* gp) {
-  gp->entry_cfa = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)) + 16;
+  std::uintptr_t sp;
+  asm volatile("mov %%rsp, %0" : "=r"(sp));
+  gp->entry_sp = sp;
   DeferEntry b;
   b.kind = EntryKind::boundary;
   defer_push(&b);

@@ -163,10 +163,13 @@ std::string qualified_scope_name(Dwarf_Die* in, int depth) {
   Dwarf_Die* scopes = nullptr;
   int n = dwarf_getscopes_die(&die, &scopes);
   std::string out = name;
-  if (n > 1) {
-    int ptag = dwarf_tag(&scopes[1]);
+  // The nearest enclosing scope with a name (lexical blocks have none).
+  int i = 1;
+  while (i < n && dwarf_tag(&scopes[i]) == DW_TAG_lexical_block) i++;
+  if (i < n) {
+    int ptag = dwarf_tag(&scopes[i]);
     if (ptag != DW_TAG_compile_unit && ptag != DW_TAG_partial_unit) {
-      std::string parent = qualified_scope_name(&scopes[1], depth + 1);
+      std::string parent = qualified_scope_name(&scopes[i], depth + 1);
       if (ptag == DW_TAG_subprogram) parent += "()";
       out = parent + "::" + name;
     }
@@ -274,9 +277,11 @@ void lookup(State& s, std::uintptr_t addr, Entry& e) {
 }  // namespace
 
 bool is_runtime_function(const char* name) {
+  // All of gort is the runtime here: its public API frames (Chan::recv,
+  // Mutex::lock, gort::sleep, the go/run/Defer wrappers) are hidden too, the
+  // way Go shows main.main() and not runtime.chanrecv1 for a blocked receive.
   static constexpr std::string_view kPrefixes[] = {
-      "gort::detail::", "gort::panic<", "gort::func<", "gort::Defer<", "gort::go<",
-      "gort::run<",     "boost::context::", "std::__invoke", "std::invoke<", "std::__invoke_r",
+      "gort::", "boost::context::", "std::__invoke", "std::invoke<", "std::__invoke_r",
   };
   static constexpr std::string_view kNames[] = {
       "make_fcontext", "jump_fcontext", "ontop_fcontext", "trampoline", "finish",

@@ -240,6 +240,14 @@ void traceback_goroutine(base::Printer& out, G* gp, int level) {
   print_created_by(out, gp, level);
 }
 
+void traceback_interrupted(base::Printer& out, const void* sigctx, int level) {
+  Regs regs = regs_from_ucontext(sigctx);
+  RawFrame frames[kMaxRaw];
+  bool more = false;
+  int n = unwind_from(regs, true, frames, kMaxRaw, &more);
+  print_frames(out, frames, n, more, 0, level);
+}
+
 void traceback_failing(base::Printer& out, G* gp, const void* sigctx, std::uintptr_t origin,
                        int level) {
   Regs regs = sigctx != nullptr ? regs_from_ucontext(sigctx) : regs_from_context(gp->ctx);
@@ -283,7 +291,7 @@ void traceback_others(base::Printer& out, G* me, int level) {
 void traceback_here(base::Printer& out, std::uintptr_t origin, int level) {
   RawFrame frames[kMaxRaw];
   bool more = false;
-  int n = unwind_here(frames, kMaxRaw, &more);
+  int n = unwind_here(frames, kMaxRaw, &more, true);
   print_frames(out, frames, n, more, origin, level);
 }
 

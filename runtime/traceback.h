@@ -60,13 +60,18 @@ void print_created_by(base::Printer& out, G* gp, int level);
 void traceback_failing(base::Printer& out, G* gp, const void* sigctx, std::uintptr_t origin,
                        int level);
 
+// The stack a signal interrupted (sigctx, a ucontext_t*), from the
+// interrupted instruction.
+void traceback_interrupted(base::Printer& out, const void* sigctx, int level);
+
 // One goroutine that is not running on the calling thread.
 void traceback_goroutine(base::Printer& out, G* gp, int level);
 // Every goroutine but `me` (and the current M's curg, printed first when it
 // is not me), as Go's tracebackothers.
 void traceback_others(base::Printer& out, G* me, int level);
 
-// The calling goroutine or thread from the caller of the function at origin.
+// The calling goroutine or thread from the function at origin, down to the
+// end of the stack or (in a signal handler) to the signal frame.
 void traceback_here(base::Printer& out, std::uintptr_t origin, int level);
 
 // The entry of gopanic, printed as `panic(...)`.

@@ -18,7 +18,7 @@ struct FcontextFrame {
   std::uint64_t r12, r13, r14, r15, rbx, rbp, rip;
 };
 
-int walk(unw_cursor_t* c, RawFrame* out, int max, bool* more) {
+int walk(unw_cursor_t* c, RawFrame* out, int max, bool* more, bool stop_at_signal = false) {
   int n = 0;
   *more = false;
   for (;;) {
@@ -38,6 +38,7 @@ int walk(unw_cursor_t* c, RawFrame* out, int max, bool* more) {
     f.proc = unw_get_proc_info(c, &pi) == 0 ? pi.start_ip : 0;
     if (n > 0) out[n - 1].fp = sp;
     bool signal_frame = unw_is_signal_frame(c) > 0;
+    if (signal_frame && stop_at_signal) break;  // the kernel's sigreturn trampoline
     n++;
     if (unw_step(c) <= 0) break;
     // Below a signal frame the pc is where the signal struck, not a return address.
@@ -108,7 +109,7 @@ int unwind_from(const Regs& regs, bool interrupted, RawFrame* out, int max, bool
   return walk(&c, out, max, more);
 }
 
-int unwind_here(RawFrame* out, int max, bool* more) {
+int unwind_here(RawFrame* out, int max, bool* more, bool stop_at_signal) {
   *more = false;
   unw_context_t uc;
   unw_getcontext(&uc);
@@ -116,7 +117,7 @@ int unwind_here(RawFrame* out, int max, bool* more) {
   if (unw_init_local(&c, &uc) != 0) return 0;
   if (unw_step(&c) <= 0) return 0;  // skip unwind_here itself
   for (int i = 0; i < max; i++) out[i].call_site = true;
-  return walk(&c, out, max, more);
+  return walk(&c, out, max, more, stop_at_signal);
 }
 
 }  // namespace gort::detail

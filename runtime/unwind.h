@@ -33,7 +33,8 @@ Regs regs_from_gregs(const std::uintptr_t* gregs);
 // regs.rip (not at a call). Returns the number of frames stored (at most max);
 // *more is set when frames remained.
 int unwind_from(const Regs& regs, bool interrupted, RawFrame* out, int max, bool* more);
-// Unwinds the calling thread's stack from the caller of unwind_here.
-[[gnu::noinline]] int unwind_here(RawFrame* out, int max, bool* more);
+// Unwinds the calling thread's stack from the caller of unwind_here; with
+// stop_at_signal, not past a signal frame (a handler's own frames only).
+[[gnu::noinline]] int unwind_here(RawFrame* out, int max, bool* more, bool stop_at_signal = false);
 
 }  // namespace gort::detail

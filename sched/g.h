@@ -78,7 +78,7 @@ struct G {
   DeferEntry* recover_target = nullptr;  // where a recovery unwinds to
   bool goexiting = false;               // gort::goexit is unwinding this goroutine
   bool goexited = false;                // ended by gort::goexit (main: not a return)
-  std::uintptr_t entry_cfa = 0;         // goroutine_entry's frame: where goexit's unwind stops
+  std::uintptr_t entry_sp = 0;          // run_goroutine_body's frame: where goexit's unwind stops
   // A fault that became a panic (Go's g.sig, sigcode0, sigcode1, sigpc).
   int sig = 0;
   std::uint64_t sigcode0 = 0, sigcode1 = 0, sigpc = 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "gort/chan.h"
+#include "gort/debug.h"
 #include "gort/panic.h"
 #include "gort/sched.h"
 #include "gort/sync.h"
