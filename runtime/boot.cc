@@ -74,6 +74,7 @@ int run_main(void (*invoke)(void*, int*), void* ctx) {
   stw_install_signal_handler();
   traceback_init();
   signals_install();
+  panic_install_terminate_handler();
 
   std::int32_t procs = runtime::gomaxprocs_from_env(getenv("GOMAXPROCS"), runtime::online_cpus());
   procs_init(procs, m0);
@@ -86,6 +87,10 @@ int run_main(void (*invoke)(void*, int*), void* ctx) {
   gp->invoke = [](void* a) {
     auto* ma = static_cast<MainArgs*>(a);
     ma->invoke(ma->ctx, &sched().exit_status);
+    // Go's main: do not end the program under a goroutine whose panic is
+    // running its deferred calls or being reported (TestPanicRace).
+    for (int i = 0; i < 1000 && running_panic_defers() > 0; i++) gort::yield();
+    while (panicking_now()) sleep_ns(1'000'000);
   };
   gp->destroy = nullptr;
   gp->fn = &args;

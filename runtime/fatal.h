@@ -39,6 +39,8 @@ void finish_report();
 
 // Installs the fatal-signal handlers (runtime/signal.cc).
 void signals_install();
+// Explains std::terminate during a recovery (runtime/panic.cc).
+void panic_install_terminate_handler();
 
 // Ends the process after a report: SIGABRT (default action) when crash,
 // else exit status 2.

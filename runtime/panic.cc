@@ -136,6 +136,9 @@ struct FatalPanicArgs {
   } else if (n > 4 && callee != 0 && f[2].proc == callee && f[3].proc == thunk &&
              f[4].proc == runner && f[4].sp == p->runner_sp) {
     expect_inlined = 0;  // its out-of-line operator() (or function)
+  } else if (n > 3 && callee != 0 && f[2].proc == callee && f[3].proc == runner &&
+             f[3].sp == p->runner_sp) {
+    expect_inlined = 0;  // the same, tail-called from Defer<F>::run
   } else {
     return false;
   }
@@ -302,6 +305,29 @@ const char* signal_name(int sig) {
 }
 
 [[noreturn]] void panic_runtime_error(const char* text) { gort::panic(RuntimeError(text)); }
+
+namespace {
+
+std::terminate_handler g_previous_terminate = nullptr;
+
+// A recovery unwinds with a C++ exception; the C++ runtime terminates when
+// that exception meets a frame the compiler assumed cannot throw. Say why,
+// as a fatal error with the traceback, instead of a bare abort.
+[[noreturn]] void on_terminate() {
+  std::type_info* t = abi::__cxa_current_exception_type();
+  if (t != nullptr && *t == typeid(RecoveryUnwind)) {
+    fatal_(
+        "recovered panic cannot unwind to its recovery point: a frame on the way cannot "
+        "pass exceptions (a noexcept function or destructor, or code that faulted and was "
+        "not compiled with -fnon-call-exceptions)");
+  }
+  if (g_previous_terminate != nullptr) g_previous_terminate();
+  std::abort();
+}
+
+}  // namespace
+
+void panic_install_terminate_handler() { g_previous_terminate = std::set_terminate(on_terminate); }
 
 }  // namespace gort::detail
 

@@ -6,9 +6,9 @@
 // - A fault (SIGSEGV, SIGBUS, SIGFPE from the kernel) in a goroutine that can
 //   panic becomes a panic, as Go's sigpanic: the handler records the signal
 //   in the G and rewrites the interrupted registers so that the goroutine
-//   "calls" gort_sigpanic from the faulting instruction. That frame is marked
-//   a signal frame in its unwind info, so unwinders (tracebacks, and the
-//   C++ unwinder when the panic is recovered) treat the faulting PC as exact.
+//   "calls" gort_sigpanic from the faulting instruction (the return address
+//   is one byte into it, so that unwinders — tracebacks, and the C++
+//   unwinder when the panic is recovered — find the faulting function).
 //   sigpanic panics with Go's runtime error (nil dereference below address
 //   0x1000, integer divide by zero, ...) or throws `fault` for a wild address.
 // - A fault in a goroutine's guard page is a stack overflow: reported from
@@ -38,16 +38,14 @@
 extern "C" [[noreturn]] void gort_sigpanic();
 extern "C" void gort_sigpanic_trampoline();
 
-// The injected call: on entry [rsp] holds the faulting PC, as if the faulting
-// instruction had called us. .cfi_signal_frame tells unwinders that the frame
-// below is interrupted at that PC, not returned to.
+// The injected call: on entry [rsp] holds the faulting PC + 1, as if the
+// faulting instruction had called us.
 asm(R"(
   .text
   .globl gort_sigpanic_trampoline
   .type gort_sigpanic_trampoline, @function
 gort_sigpanic_trampoline:
   .cfi_startproc
-  .cfi_signal_frame
   pushq %rbp
   .cfi_def_cfa_offset 16
   .cfi_offset %rbp, -16
@@ -206,9 +204,11 @@ void on_fatal_signal(int sig, siginfo_t* info, void* ucv) {
       gp->sigcode0 = static_cast<std::uint64_t>(info->si_code);
       gp->sigcode1 = addr;
       gp->sigpc = pc;
-      // Push the faulting PC as a return address and "call" the trampoline.
+      // "Call" the trampoline from the faulting instruction: push a return
+      // address one byte into it, so that unwinders, which look up a
+      // return address minus one, land on the faulting instruction itself.
       sp -= sizeof(std::uintptr_t);
-      *reinterpret_cast<std::uintptr_t*>(sp) = pc;
+      *reinterpret_cast<std::uintptr_t*>(sp) = pc + 1;
       uc->uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(sp);
       uc->uc_mcontext.gregs[REG_RIP] = reinterpret_cast<greg_t>(&gort_sigpanic_trampoline);
       return;

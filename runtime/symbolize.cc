@@ -241,6 +241,11 @@ void lookup(State& s, std::uintptr_t addr, Entry& e) {
     phys.function = intern(s, demangle_name(symname));
     phys.entry = addr - off;
   }
+  // The C++ exception machinery (libgcc's unwinder, libstdc++'s personality
+  // and terminate) is runtime plumbing too.
+  const char* modname = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  bool eh_module = modname != nullptr && (std::strstr(modname, "libgcc_s") != nullptr ||
+                                          (std::strstr(modname, "libstdc++") != nullptr && symname == nullptr));
   if (Dwfl_Line* line = dwfl_module_getsrc(mod, addr)) {
     int lineno = 0;
     const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
@@ -271,7 +276,12 @@ void lookup(State& s, std::uintptr_t addr, Entry& e) {
   phys.file = file;
   phys.line = line;
   e.frames.push_back(phys);
-  for (auto& f : e.frames) f.runtime = is_runtime_function(f.function);
+  bool phys_runtime = eh_module || is_runtime_function(e.frames.back().function);
+  for (auto& f : e.frames) {
+    f.runtime = eh_module || is_runtime_function(f.function);
+    // Library code the runtime inlined (std::string in gort's own functions).
+    if (phys_runtime && f.inlined && std::strncmp(f.function, "std::", 5) == 0) f.runtime = true;
+  }
 }
 
 }  // namespace
@@ -287,8 +297,12 @@ bool is_runtime_function(const char* name) {
       "make_fcontext", "jump_fcontext", "ontop_fcontext", "trampoline", "finish",
       "_start", "__libc_start_main", "__libc_start_main_impl", "__libc_start_call_main",
       "start_thread", "clone", "clone3", "__clone3", "__restore_rt",
+      "gort_sigpanic", "gort_sigpanic_trampoline", "__gxx_personality_v0", "std::terminate()",
   };
   std::string_view n(name);
+  // A compiler-split part of a function is that function.
+  if (std::size_t clone = n.find(" [clone"); clone != std::string_view::npos) n = n.substr(0, clone);
+  if (n.size() > 5 && n.substr(n.size() - 5) == ".cold") n.remove_suffix(5);
   // Skip a demangled template's return type ("void gort::panic<...>(...)").
   std::size_t stop = n.find_first_of("<(");
   std::size_t space = n.substr(0, stop).rfind(' ');

@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+extern "C" void gort_sigpanic_trampoline();  // runtime/signal.cc
+
 namespace gort::detail {
 
 namespace {
@@ -31,6 +33,8 @@ int walk(unw_cursor_t* c, RawFrame* out, int max, bool* more, bool stop_at_signa
       break;
     }
     RawFrame& f = out[n];
+    if (n > 0 && !f.call_site && out[n - 1].proc == reinterpret_cast<std::uintptr_t>(&gort_sigpanic_trampoline))
+      ip -= 1;
     f.pc = ip;
     f.sp = sp;
     f.fp = 0;
@@ -43,6 +47,10 @@ int walk(unw_cursor_t* c, RawFrame* out, int max, bool* more, bool stop_at_signa
     if (unw_step(c) <= 0) break;
     // Below a signal frame the pc is where the signal struck, not a return address.
     if (n < max) out[n].call_site = !signal_frame;
+    // Below an injected sigpanic call the "return address" is the faulting
+    // instruction + 1: report the faulting instruction.
+    bool injected = f.proc == reinterpret_cast<std::uintptr_t>(&gort_sigpanic_trampoline);
+    if (injected && n < max) out[n].call_site = false;
   }
   return n;
 }

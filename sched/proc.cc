@@ -171,7 +171,9 @@ G* find_runnable(M* m) {
   Sched& s = sched();
 top:
   if (s.frozen.load(std::memory_order_acquire)) {
-    if (m == s.m0) return nullptr;
+    // Main returned: M0 ends gort::run. A fatal report froze the world: the
+    // reporting thread ends the process, so M0 must not return meanwhile.
+    if (m == s.m0 && !s.dying.load(std::memory_order_acquire)) return nullptr;
     park_forever_m();
   }
   P* p = m->p;

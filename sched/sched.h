@@ -48,6 +48,7 @@ struct Sched {
   base::Note stopnote;
   std::atomic<std::uint32_t> world_epoch{0};  // bumped (and futex-woken) on restart
   std::atomic<bool> frozen{false};            // the world stays stopped for good
+  std::atomic<bool> dying{false};             // frozen for a fatal report (not by main's return)
 
   // The deadline an idle M sleeps until to run the next timer (at most one M
   // keeps this watch; INT64_MAX: nobody does).

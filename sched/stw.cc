@@ -211,6 +211,7 @@ void gcstopm(M* m) {
 void freeze_the_world() {
   Sched& s = sched();
   M* self = tls_m;
+  s.dying.store(true, std::memory_order_seq_cst);
   s.frozen.store(true, std::memory_order_seq_cst);
   s.gcwaiting.store(true, std::memory_order_seq_cst);
   for (int round = 0; round < 20; round++) {
