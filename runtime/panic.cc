@@ -184,15 +184,9 @@ _Unwind_Reason_Code goexit_stop(int, _Unwind_Action actions, _Unwind_Exception_C
 
 std::uintptr_t gopanic_entry() { return reinterpret_cast<std::uintptr_t>(&gopanic); }
 
-void defer_push(DeferEntry* e) noexcept {
+DeferEntry** defer_chain() noexcept {
   G* gp = current_goroutine();
-  if (gp == nullptr) {
-    e->head = nullptr;
-    return;
-  }
-  e->head = &gp->defers;
-  e->link = gp->defers;
-  gp->defers = e;
+  return gp != nullptr ? &gp->defers : nullptr;
 }
 
 void recovery_reached(DeferEntry* e, bool in_destructor) {

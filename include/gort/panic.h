@@ -190,7 +190,17 @@ struct DeferEntry {
 // Thrown (only) to unwind from a recovered panic to its recovery boundary.
 struct RecoveryUnwind {};
 
-void defer_push(DeferEntry* e) noexcept;
+// The running goroutine's defer chain head; null off-goroutine (g0, threads
+// the runtime does not own), where deferred calls still run at scope exit.
+DeferEntry** defer_chain() noexcept;
+inline void defer_push(DeferEntry* e) noexcept {
+  DeferEntry** head = defer_chain();
+  e->head = head;
+  if (head != nullptr) {
+    e->link = *head;
+    *head = e;
+  }
+}
 inline void defer_pop(DeferEntry* e) noexcept {
   if (e->head != nullptr && *e->head == e) *e->head = e->link;
 }

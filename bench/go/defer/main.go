@@ -12,7 +12,8 @@
 //
 // Check the classification with: go build -gcflags=-d=defer .
 // Each case runs 100M calls; 5 runs; the median ns/op is printed as
-// "name ns_per_op", followed by (b)-(a) as cost_of_one_open_coded_defer.
+// "name ns_per_op", followed by (b)-(a) as cost_of_one_open_coded_defer,
+// then RESULT lines (metrics nodefer, defer, defer_cost, loopdefer, stackdefer).
 package main
 
 import (
@@ -112,4 +113,12 @@ func main() {
 	d := measure(stackdefer)
 	fmt.Printf("stackdefer %.3f\n", d)
 	fmt.Printf("cost_of_one_open_coded_defer %.3f\n", b-a)
+	// The benchmark contract's lines (../shared/peers/README.md), paired with
+	// `gort-bench defer`: nodefer and defer (open-coded) are the common metrics.
+	for _, m := range []struct {
+		name string
+		v    float64
+	}{{"nodefer", a}, {"defer", b}, {"defer_cost", b - a}, {"loopdefer", c}, {"stackdefer", d}} {
+		fmt.Printf("RESULT name=defer impl=go metric=%s value=%.4g unit=ns\n", m.name, m.v)
+	}
 }
