@@ -22,6 +22,7 @@ std::atomic<int> g_panicking{0};             // Ms inside a report (Go's panicki
 std::atomic<std::uint32_t> g_paniclk{0};     // the report lock (Go's paniclk)
 std::atomic<std::int64_t> g_running_panic_defers{0};
 bool g_didothers = false;
+std::atomic<bool> g_fault_in_report{false};
 
 // Threads the runtime does not own have no M: their dying state lives here.
 thread_local int tls_dying = 0;
@@ -126,6 +127,11 @@ bool dopanic(const DyingReport& r) {
     out.str("[signal ").str(signal_name(gp->sig)).str(" code=").hex(gp->sigcode0)
         .str(" addr=").hex(gp->sigcode1).str(" pc=").hex(gp->sigpc).str("]\n");
   }
+  if (g_fault_in_report.exchange(false)) {
+    out.flush();
+    volatile int* volatile bad = nullptr;
+    *bad = 0;
+  }
   if (t.level > 0) {
     bool all = t.all || gp == nullptr;
     if ((gp == nullptr || r.system_stack_here) && (t.level >= 2 || r.throwing >= ThrowType::runtime)) {
@@ -173,6 +179,8 @@ void die_after_report(bool crash) {
   }
   _exit(2);
 }
+
+void testing_fault_during_next_report() { g_fault_in_report.store(true); }
 
 bool panicking_now() { return g_panicking.load() != 0; }
 void running_panic_defers_add(int delta) { g_running_panic_defers.fetch_add(delta); }

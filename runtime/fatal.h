@@ -46,6 +46,10 @@ void panic_install_terminate_handler();
 // else exit status 2.
 [[noreturn]] void die_after_report(bool crash);
 
+// For tests of the "panic during panic" path: the next report faults once,
+// right before printing tracebacks.
+void testing_fault_during_next_report();
+
 // Go's signal names: "SIGSEGV: segmentation violation", ...
 const char* signal_name(int sig);
 

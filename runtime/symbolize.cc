@@ -36,7 +36,8 @@ namespace {
 struct OwnedLock {
   std::atomic<pid_t> owner{0};
   bool lock() {
-    pid_t self = static_cast<pid_t>(syscall(SYS_gettid));
+    static thread_local pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+    pid_t self = tid;
     if (owner.load(std::memory_order_relaxed) == self) return false;
     std::int64_t deadline = 0;
     for (int spins = 0;; spins++) {
@@ -334,6 +335,12 @@ int symbolize(std::uintptr_t pc, bool call_site, SymFrame* out, int max) {
   }
   s.lock.unlock();
   return n;
+}
+
+std::uintptr_t function_entry(std::uintptr_t pc, bool call_site) {
+  SymFrame f[64];
+  int n = symbolize(pc, call_site, f, 64);
+  return n > 0 ? f[n - 1].entry : 0;
 }
 
 int inline_depth(std::uintptr_t call_site_pc) {

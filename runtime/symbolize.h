@@ -27,6 +27,10 @@ struct SymFrame {
 // most max). call_site: pc is a return address (looked up at pc - 1).
 int symbolize(std::uintptr_t pc, bool call_site, SymFrame* out, int max);
 
+// The entry of the function containing pc (a return address if call_site),
+// 0 when unknown.
+std::uintptr_t function_entry(std::uintptr_t pc, bool call_site);
+
 // The number of inlined logical frames at pc (a call site inside a physical
 // function), or -1 when the module has no debug information.
 int inline_depth(std::uintptr_t call_site_pc);
