@@ -5,6 +5,10 @@
 #include <cxxabi.h>
 #include <unwind.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
@@ -437,6 +441,11 @@ void goexit() {
   std::memset(exc, 0, sizeof *exc);
   exc->header.exception_class = 0x474f525447584954ULL;  // "GORTGXIT"
   exc->header.exception_cleanup = goexit_cleanup;
+#if defined(__SANITIZE_ADDRESS__)
+  // The frames about to be unwound leave their redzones poisoned (ASan does
+  // this itself for throw, not for a forced unwind).
+  __asan_handle_no_return();
+#endif
   _Unwind_ForcedUnwind(&exc->header, goexit_stop, gp);
   throw_("gort::goexit: unwinding failed");
 }
