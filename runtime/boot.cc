@@ -88,8 +88,9 @@ int run_main(void (*invoke)(void*, int*), void* ctx) {
     auto* ma = static_cast<MainArgs*>(a);
     ma->invoke(ma->ctx, &sched().exit_status);
     // Go's main: do not end the program under a goroutine whose panic is
-    // running its deferred calls or being reported (TestPanicRace).
-    for (int i = 0; i < 1000 && running_panic_defers() > 0; i++) gort::yield();
+    // running its deferred calls or being reported (TestPanicRace). Go gives
+    // the deferred calls 1000 Gosched calls; gort gives them up to a second.
+    for (int i = 0; i < 1000 && running_panic_defers() > 0; i++) sleep_ns(1'000'000);
     while (panicking_now()) sleep_ns(1'000'000);
   };
   gp->destroy = nullptr;
