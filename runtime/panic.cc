@@ -131,17 +131,18 @@ struct FatalPanicArgs {
   auto thunk = reinterpret_cast<std::uintptr_t>(e->thunk);
   auto callee = reinterpret_cast<std::uintptr_t>(e->callee);
   auto runner = reinterpret_cast<std::uintptr_t>(&run_deferred);
+  // A function the compiler split ("F [clone .part.0]") is still F.
+  auto is = [](std::uintptr_t entry, std::uintptr_t want) { return want != 0 && same_function(entry, want); };
   int expect_inlined;
-  if (n > 3 && f[2].proc == thunk && f[3].proc == runner && f[3].sp == p->runner_sp) {
+  if (n > 3 && is(f[2].proc, thunk) && f[3].proc == runner && f[3].sp == p->runner_sp) {
     // The callable's body inlined into Defer<F>::run. (A deferred function
     // pointer is called, never inlined: then this is `Defer d(recover)`.)
     if (callee == reinterpret_cast<std::uintptr_t>(&gort::recover)) return false;
     expect_inlined = 1;
-  } else if (n > 4 && callee != 0 && f[2].proc == callee && f[3].proc == thunk &&
-             f[4].proc == runner && f[4].sp == p->runner_sp) {
+  } else if (n > 4 && is(f[2].proc, callee) && is(f[3].proc, thunk) && f[4].proc == runner &&
+             f[4].sp == p->runner_sp) {
     expect_inlined = 0;  // its out-of-line operator() (or function)
-  } else if (n > 3 && callee != 0 && f[2].proc == callee && f[3].proc == runner &&
-             f[3].sp == p->runner_sp) {
+  } else if (n > 3 && is(f[2].proc, callee) && f[3].proc == runner && f[3].sp == p->runner_sp) {
     expect_inlined = 0;  // the same, tail-called from Defer<F>::run
   } else {
     return false;
@@ -238,6 +239,21 @@ void run_deferred(Panic* p, DeferEntry* e) {
   p.link = gp->panic;
   gp->panic = &p;
   running_panic_defers_add(1);
+  // If this frame is unwound while p is still active (gort::goexit from one
+  // of its deferred calls ends the goroutine), p leaves the chain with it.
+  struct Unlink {
+    G* gp;
+    Panic* p;
+    ~Unlink() {
+      for (Panic** q = &gp->panic; *q != nullptr; q = &(*q)->link) {
+        if (*q == p) {
+          *q = p->link;
+          running_panic_defers_add(-1);
+          break;
+        }
+      }
+    }
+  } unlink{gp, &p};
   for (;;) {
     DeferEntry* e = gp->defers;
     if (e == nullptr) break;

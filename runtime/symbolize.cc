@@ -337,6 +337,20 @@ int symbolize(std::uintptr_t pc, bool call_site, SymFrame* out, int max) {
   return n;
 }
 
+bool same_function(std::uintptr_t a, std::uintptr_t b) {
+  if (a == b) return true;
+  if (a == 0 || b == 0) return false;
+  SymFrame fa[64], fb[64];
+  int na = symbolize(a, false, fa, 64);
+  int nb = symbolize(b, false, fb, 64);
+  if (na == 0 || nb == 0 || fa[na - 1].entry != a || fb[nb - 1].entry != b) return false;
+  auto base = [](std::string_view n) {
+    if (std::size_t c = n.find(" [clone"); c != std::string_view::npos) n = n.substr(0, c);
+    return n;
+  };
+  return base(fa[na - 1].function) == base(fb[nb - 1].function);
+}
+
 std::uintptr_t function_entry(std::uintptr_t pc, bool call_site) {
   SymFrame f[64];
   int n = symbolize(pc, call_site, f, 64);
@@ -358,6 +372,18 @@ int inline_depth(std::uintptr_t call_site_pc) {
     if (cu != nullptr) {
       std::vector<Dwarf_Die> inl;
       depth = inlined_scopes(cu, addr - bias, inl);
+      // GCC's partial inlining splits a function and inlines the split-off
+      // part back into it: consecutive scopes of one function are one frame.
+      if (depth > 0) {
+        depth = 0;
+        std::uintptr_t prev = 0;
+        for (auto& die : inl) {
+          Dwarf_Die origin = defining_die(die);
+          std::uintptr_t off = dwarf_dieoffset(&origin);
+          if (off != prev) depth++;
+          prev = off;
+        }
+      }
     }
     s.inline_cache.emplace(addr, depth);
   }

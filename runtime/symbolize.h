@@ -31,6 +31,10 @@ int symbolize(std::uintptr_t pc, bool call_site, SymFrame* out, int max);
 // 0 when unknown.
 std::uintptr_t function_entry(std::uintptr_t pc, bool call_site);
 
+// True if the functions at these entries are one function, or parts of one
+// that the compiler split (`f [clone .part.0]`, `f [clone .cold]`).
+bool same_function(std::uintptr_t entry_a, std::uintptr_t entry_b);
+
 // The number of inlined logical frames at pc (a call site inside a physical
 // function), or -1 when the module has no debug information.
 int inline_depth(std::uintptr_t call_site_pc);

@@ -193,10 +193,15 @@ void print_created_by(base::Printer& out, G* gp, int level) {
   SymFrame sf[16];
   int k = symbolize(gp->gopc, true, sf, 16);
   // gort::go is inlined into its caller: name the first frame that is not
-  // the runtime's (Go prints `created by` only for frames it would show).
-  for (int j = 0; j < k; j++) {
-    if (sf[j].runtime && level < 2 && j + 1 < k) continue;
-    if (sf[j].runtime && level < 2) return;
+  // the runtime's, at every level — the function with the go statement. If
+  // all are the runtime's, Go prints it only at level 2.
+  int j = 0;
+  while (j < k && sf[j].runtime) j++;
+  if (j == k) {
+    if (level < 2) return;
+    j = 0;
+  }
+  {
     out.str("created by ").str(sf[j].function).str(" in goroutine ").i64(gp->parent_id).nl();
     out.ch('\t').str(sf[j].file != nullptr ? sf[j].file : "?").ch(':').i64(sf[j].line);
     if (sf[j].entry != 0 && gp->gopc > sf[j].entry) out.str(" +").hex(gp->gopc - sf[j].entry);
