@@ -222,7 +222,19 @@ bool find_function_scopes(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_
 // The inlined-subroutine scopes containing addr, innermost first.
 int inlined_scopes(Dwarf_Die* cu, Dwarf_Addr addr, std::vector<Dwarf_Die>& out) {
   std::vector<Dwarf_Die> chain;
-  if (!find_function_scopes(cu, addr, chain)) return -1;
+  // Fast path: dwarf_getscopes, which follows only scopes containing addr.
+  Dwarf_Die* scopes = nullptr;
+  int n = dwarf_getscopes(cu, addr, &scopes);
+  bool found = false;
+  for (int i = n - 1; i >= 0; i--) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag == DW_TAG_subprogram) found = true;
+    if (found && (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine)) chain.push_back(scopes[i]);
+  }
+  std::free(scopes);
+  // A function nested in another's DIE (a local lambda's operator()) is not
+  // reached that way: search the whole unit.
+  if (!found && !find_function_scopes(cu, addr, chain)) return -1;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it)
     if (dwarf_tag(&*it) == DW_TAG_inlined_subroutine) out.push_back(*it);
   return static_cast<int>(out.size());
@@ -239,7 +251,11 @@ void lookup(State& s, std::uintptr_t addr, Entry& e) {
   GElf_Sym sym;
   const char* symname = dwfl_module_addrinfo(mod, addr, &off, &sym, nullptr, nullptr, nullptr);
   if (symname != nullptr) {
-    phys.function = intern(s, demangle_name(symname));
+    // "f() [clone .isra.0]", "f() [clone .cold]": parts and variants the
+    // compiler made of f are f.
+    std::string name = demangle_name(symname);
+    if (std::size_t c = name.find(" [clone"); c != std::string::npos) name.resize(c);
+    phys.function = intern(s, name);
     phys.entry = addr - off;
   }
   // The C++ exception machinery (libgcc's unwinder, libstdc++'s personality

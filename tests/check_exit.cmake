@@ -2,6 +2,7 @@
 #
 #   cmake -DCMD=<program> [-DARG=<one argument>] -DEXPECT_CODE=<n>
 #         [-DEXPECT_STDOUT=<exact stdout>] [-DEXPECT_STDERR=<exact stderr>]
+#         [-DEXPECT_STDERR_MATCH=<CMake regex the stderr must match>]
 #         [-DTIMEOUT=<seconds>] -P check_exit.cmake
 if(NOT DEFINED CMD OR NOT DEFINED EXPECT_CODE)
   message(FATAL_ERROR "check_exit.cmake: CMD and EXPECT_CODE are required")
@@ -23,6 +24,10 @@ if(NOT "${rc}" STREQUAL "${EXPECT_CODE}")
 endif()
 if(DEFINED EXPECT_STDOUT AND NOT "${out}" STREQUAL "${EXPECT_STDOUT}")
   message(SEND_ERROR "stdout: expected [${EXPECT_STDOUT}], got [${out}]")
+  set(ok FALSE)
+endif()
+if(DEFINED EXPECT_STDERR_MATCH AND NOT "${err}" MATCHES "${EXPECT_STDERR_MATCH}")
+  message(SEND_ERROR "stderr: expected a match for [${EXPECT_STDERR_MATCH}], got [${err}]")
   set(ok FALSE)
 endif()
 if(DEFINED EXPECT_STDERR AND NOT "${err}" STREQUAL "${EXPECT_STDERR}")

@@ -9,6 +9,9 @@
 //   gort-test-run-status exit        gort::exit(6) from another goroutine while
 //                                    main is blocked -> exit 6
 //   gort-test-run-status stdout      output written by main is flushed -> "hello from main"
+//   gort-test-run-status panic_race  main returns while another goroutine's panic
+//                                    runs a slow deferred call -> the panic is
+//                                    reported and the exit status is 2 (Go's TestPanicRace)
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -65,6 +68,16 @@ int main(int argc, char** argv) {
       return 0;
     });
   }
-  std::fprintf(stderr, "usage: %s return3|void|abandon|exit|stdout\n", argv[0]);
+  if (std::strcmp(mode, "panic_race") == 0) {
+    return gort::run([] {
+      gort::go([] {
+        gort::Defer slow([] { gort::sleep(std::chrono::milliseconds(50)); });
+        gort::panic("late panic");
+      });
+      gort::sleep(std::chrono::milliseconds(10));
+      return 0;
+    });
+  }
+  std::fprintf(stderr, "usage: %s return3|void|abandon|exit|stdout|panic_race\n", argv[0]);
   return 64;
 }
