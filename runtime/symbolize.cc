@@ -57,8 +57,16 @@ struct Entry {
   std::vector<SymFrame> frames;
 };
 
+// Every function with code in one compilation unit, by address range.
+struct FnRange {
+  Dwarf_Addr lo, hi;
+  Dwarf_Off off;
+};
+
 struct State {
   OwnedLock lock;
+  std::unordered_map<const void*, std::vector<FnRange>> fn_index;  // by CU DIE
+  std::unordered_map<const void*, Dwarf_Die> scope_parent;          // by DIE, for scopes
   Dwfl* dwfl = nullptr;
   bool failed = false;
   std::unordered_map<std::uintptr_t, Entry> cache;       // by lookup address
@@ -114,6 +122,7 @@ std::string demangle_name(const char* name) {
 }
 
 std::string qualified_scope_name(Dwarf_Die* die, int depth);
+const std::vector<FnRange>& unit_index(Dwarf_Die* cu);
 
 // The name of a DWARF function DIE (subprogram or inlined subroutine): its
 // demangled linkage name, else (GCC omits it for some inlined functions,
@@ -161,22 +170,26 @@ std::string qualified_scope_name(Dwarf_Die* in, int depth) {
     name = "?";
   }
   if (depth > 8) return name;
-  Dwarf_Die* scopes = nullptr;
-  int n = dwarf_getscopes_die(&die, &scopes);
-  std::string out = name;
-  // The nearest enclosing scope with a name (lexical blocks have none).
-  int i = 1;
-  while (i < n && dwarf_tag(&scopes[i]) == DW_TAG_lexical_block) i++;
-  if (i < n) {
-    int ptag = dwarf_tag(&scopes[i]);
-    if (ptag != DW_TAG_compile_unit && ptag != DW_TAG_partial_unit) {
-      std::string parent = qualified_scope_name(&scopes[i], depth + 1);
-      if (ptag == DW_TAG_subprogram) parent += "()";
-      out = parent + "::" + name;
-    }
+  // The nearest enclosing scope with a name (lexical blocks have none), from
+  // the unit's index (dwarf_getscopes_die would walk the unit every time).
+  Dwarf_Die cudie;
+  if (dwarf_diecu(&die, &cudie, nullptr, nullptr) == nullptr) return name;
+  unit_index(&cudie);
+  auto& parents = state().scope_parent;
+  Dwarf_Die parent;
+  const void* key = die.addr;
+  for (;;) {
+    auto it = parents.find(key);
+    if (it == parents.end()) return name;
+    parent = it->second;
+    if (dwarf_tag(&parent) != DW_TAG_lexical_block) break;
+    key = parent.addr;
   }
-  std::free(scopes);
-  return out;
+  int ptag = dwarf_tag(&parent);
+  if (ptag == DW_TAG_compile_unit || ptag == DW_TAG_partial_unit) return name;
+  std::string p = qualified_scope_name(&parent, depth + 1);
+  if (ptag == DW_TAG_subprogram) p += "()";
+  return p + "::" + name;
 }
 
 const char* call_file(Dwarf_Die* cu, Dwarf_Die* inl) {
@@ -214,27 +227,76 @@ bool find_function_scopes(Dwarf_Die* parent, Dwarf_Addr addr, std::vector<Dwarf_
       find_function_scopes(&child, addr, chain);
       return true;
     }
-    if (dwarf_haschildren(&child) && find_function_scopes(&child, addr, chain)) return true;
+    // Only scopes can hold a function: skip variables, parameters, call
+    // sites, enumerations and the like, which are most of a unit's DIEs.
+    bool may_hold_function = tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+                             tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+                             tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block ||
+                             tag == DW_TAG_inlined_subroutine;
+    if (may_hold_function && dwarf_haschildren(&child) && find_function_scopes(&child, addr, chain))
+      return true;
   } while (dwarf_siblingof(&child, &child) == 0);
   return false;
+}
+
+void index_functions(Dwarf_Die* parent, std::vector<FnRange>& out,
+                     std::unordered_map<const void*, Dwarf_Die>& parents) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return;
+  do {
+    int tag = dwarf_tag(&child);
+    if (tag == DW_TAG_subprogram) {
+      Dwarf_Addr base, lo, hi;
+      ptrdiff_t off = 0;
+      while ((off = dwarf_ranges(&child, off, &base, &lo, &hi)) > 0)
+        out.push_back(FnRange{lo, hi, dwarf_dieoffset(&child)});
+    }
+    bool may_hold_function = tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+                             tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+                             tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block ||
+                             tag == DW_TAG_inlined_subroutine;
+    if (may_hold_function) {
+      parents.emplace(child.addr, *parent);
+      if (dwarf_haschildren(&child)) index_functions(&child, out, parents);
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+// Indexes the unit of cu once: its functions' ranges, and the parent of every
+// scope (namespace, class, function) for naming.
+const std::vector<FnRange>& unit_index(Dwarf_Die* cu) {
+  State& s = state();
+  auto it = s.fn_index.find(cu->addr);
+  if (it == s.fn_index.end()) {
+    std::vector<FnRange> v;
+    index_functions(cu, v, s.scope_parent);
+    it = s.fn_index.emplace(cu->addr, std::move(v)).first;
+  }
+  return it->second;
+}
+
+// The innermost function DIE of cu whose code contains addr (built once per
+// unit: one walk instead of one per address).
+bool function_containing(Dwarf_Die* cu, Dwarf_Addr addr, Dwarf_Die* out) {
+  const FnRange* best = nullptr;
+  for (const FnRange& r : unit_index(cu))
+    if (addr >= r.lo && addr < r.hi && (best == nullptr || r.hi - r.lo < best->hi - best->lo)) best = &r;
+  if (best == nullptr) return false;
+  return dwarf_offdie(dwarf_cu_getdwarf(cu->cu), best->off, out) != nullptr;
 }
 
 // The inlined-subroutine scopes containing addr, innermost first.
 int inlined_scopes(Dwarf_Die* cu, Dwarf_Addr addr, std::vector<Dwarf_Die>& out) {
   std::vector<Dwarf_Die> chain;
-  // Fast path: dwarf_getscopes, which follows only scopes containing addr.
-  Dwarf_Die* scopes = nullptr;
-  int n = dwarf_getscopes(cu, addr, &scopes);
-  bool found = false;
-  for (int i = n - 1; i >= 0; i--) {
-    int tag = dwarf_tag(&scopes[i]);
-    if (tag == DW_TAG_subprogram) found = true;
-    if (found && (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine)) chain.push_back(scopes[i]);
+  // (dwarf_getscopes would walk the unit's top-level DIEs on every call and
+  // miss a function whose DIE sits inside another's, such as a local
+  // lambda's operator(): the unit's function index finds either.)
+  {
+    Dwarf_Die fn;
+    if (!function_containing(cu, addr, &fn)) return -1;
+    chain.push_back(fn);
+    find_function_scopes(&fn, addr, chain);
   }
-  std::free(scopes);
-  // A function nested in another's DIE (a local lambda's operator()) is not
-  // reached that way: search the whole unit.
-  if (!found && !find_function_scopes(cu, addr, chain)) return -1;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it)
     if (dwarf_tag(&*it) == DW_TAG_inlined_subroutine) out.push_back(*it);
   return static_cast<int>(out.size());
