@@ -66,7 +66,6 @@ using testing::MatchesRegex;
 using testing::Not;
 using testing::StartsWith;
 
-std::string show(const gort::PanicValue& v) { return v ? v.message() : "<nil>"; }
 
 // Panics with v inside a Go function whose deferred call recovers; returns
 // what recover() returned.
@@ -80,17 +79,6 @@ gort::PanicValue recovered_from(T&& v) {
   return out;
 }
 
-// Runs body as a Go function whose deferred call recovers; returns what was
-// recovered (empty when body did not panic).
-template <class F>
-gort::PanicValue recover_from(F body) {
-  gort::PanicValue out;
-  gort::func([&] {
-    gort::Defer d([&] { out = gort::recover(); });
-    body();
-  });
-  return out;
-}
 
 // ---- where recover() works (§3, §7 item 7) ----------------------------------------------
 

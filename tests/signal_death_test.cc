@@ -125,17 +125,7 @@ class SignalDeathTest : public testing::Test {
   }
 };
 
-std::string show(const gort::PanicValue& v) { return v ? v.message() : "<nil>"; }
 
-template <class F>
-gort::PanicValue recover_from(F body) {
-  gort::PanicValue out;
-  gort::func([&] {
-    gort::Defer d([&] { out = gort::recover(); });
-    body();
-  });
-  return out;
-}
 
 void expect_runtime_error(const gort::PanicValue& v, const std::string& text) {
   ASSERT_TRUE(v) << "expected a panic: " << text;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <atomic>
 #include <functional>
+#include <string>
 
 #include "gort/gort.h"
 
@@ -125,6 +126,21 @@ inline void start_yielding_senders(int count, const gort::Chan<int>& c, std::ato
       wg.done();
     });
   }
+}
+
+// What recover() returned, as the tests print it ("<nil>" when nothing).
+inline std::string show(const gort::PanicValue& v) { return v ? v.message() : "<nil>"; }
+
+// Runs body as a Go function whose deferred call recovers; returns what was
+// recovered (empty when body did not panic).
+template <class F>
+gort::PanicValue recover_from(F body) {
+  gort::PanicValue out;
+  gort::func([&] {
+    gort::Defer d([&] { out = gort::recover(); });
+    body();
+  });
+  return out;
 }
 
 }  // namespace gort_test
