@@ -46,6 +46,12 @@ void paniclk_unlock() {
   base::futex_wake(&g_paniclk, 1);
 }
 
+// The test hook's fault: a real one, which the sanitizers must not catch first.
+[[gnu::noinline]] __attribute__((no_sanitize("address", "undefined"))) void fault_for_test() {
+  volatile int* volatile bad = nullptr;
+  *bad = 0;
+}
+
 [[noreturn]] void block_forever() {
   std::atomic<std::uint32_t> never{0};
   for (;;) base::futex_wait(&never, 0);
@@ -129,8 +135,7 @@ bool dopanic(const DyingReport& r) {
   }
   if (g_fault_in_report.exchange(false)) {
     out.flush();
-    volatile int* volatile bad = nullptr;
-    *bad = 0;
+    fault_for_test();
   }
   if (t.level > 0) {
     bool all = t.all || gp == nullptr;
