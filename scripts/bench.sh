@@ -8,11 +8,12 @@
 #   ONLY="skynet ctxswitch" scripts/bench.sh
 #   QUICK=1 scripts/bench.sh              reduced sizes (smoke test; not for quoting)
 #
-# Groups: skynet ctxswitch spawn pipeline ctxswitch-p1
+# Groups: skynet ctxswitch spawn pipeline ctxswitch-p1 defer
 #   skynet        gort-bench skynet 1000000        vs  GOMAXPROCS=2 skynet_go 1000000
 #   ctxswitch     gort-bench ctxswitch 1000000 10000000  vs  GOMAXPROCS=2 ctxswitch_go ...
 #   spawn         gort-bench spawn 1000000         vs  GOMAXPROCS=2 spawn_go (bench/go/spawn.go)
 #   pipeline      gort-bench pipeline 1000000      vs  GOMAXPROCS=2 pipeline_go (bench/go/pipeline.go)
+#   defer         gort-bench defer 100000000       vs  GOMAXPROCS=2 defer_go (bench/go/defer/main.go)
 #   ctxswitch-p1  both at GOMAXPROCS=1 (informational: every yield must switch)
 # gort runs with its defaults (GOMAXPROCS from the environment, else all CPUs).
 #
@@ -32,7 +33,7 @@ PEERS_BUILD=${PEERS_BUILD:-$ROOT/build-peers}
 case $PEERS_BUILD in /*) ;; *) PEERS_BUILD=$ROOT/$PEERS_BUILD ;; esac
 REPS=${REPS:-5}
 QUICK=${QUICK:-0}
-ONLY=${ONLY:-"skynet ctxswitch spawn pipeline ctxswitch-p1"}
+ONLY=${ONLY:-"skynet ctxswitch spawn pipeline ctxswitch-p1 defer"}
 GO_PROCS=${GO_PROCS:-2}
 PAIR_TIMEOUT=${PAIR_TIMEOUT:-$((300 * REPS))}
 OUT=$BUILD_DIR/bench-results
@@ -46,7 +47,7 @@ fi
 
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 for g in $ONLY; do
-  case $g in skynet|ctxswitch|spawn|pipeline|ctxswitch-p1) ;; *) echo "bench.sh: unknown group '$g' (skynet ctxswitch spawn pipeline ctxswitch-p1)"; exit 1 ;; esac
+  case $g in skynet|ctxswitch|spawn|pipeline|ctxswitch-p1|defer) ;; *) echo "bench.sh: unknown group '$g' (skynet ctxswitch spawn pipeline ctxswitch-p1 defer)"; exit 1 ;; esac
 done
 mkdir -p "$OUT" || exit 1
 rm -f "$OUT"/*.pair "$OUT"/*.status
@@ -69,12 +70,13 @@ if ! BUILD_ONLY=1 PEERS_BUILD="$PEERS_BUILD" "$PEERS/run_all.sh" >"$OUT/peers.lo
 fi
 # spawn and pipeline have no program in ../shared/peers: their Go twins live
 # in bench/go/.
-build_go_twin() {  # build_go_twin NAME
+build_go_twin() {  # build_go_twin NAME [SOURCE]
+  local src=${2:-$ROOT/bench/go/$1.go}
   mkdir -p "$BUILD_DIR/bench-go"
-  if ! GOCACHE=${GOCACHE:-$PEERS_BUILD/gocache} GOPATH=${GOPATH:-$PEERS_BUILD/gopath} \
-       go build -o "$BUILD_DIR/bench-go/$1_go" "$ROOT/bench/go/$1.go" >>"$OUT/peers.log" 2>&1; then
+  if ! GOCACHE=${GOCACHE:-$PEERS_BUILD/gocache} GOPATH=${GOPATH:-$PEERS_BUILD/gopath} GO111MODULE=off \
+       go build -o "$BUILD_DIR/bench-go/$1_go" "$src" >>"$OUT/peers.log" 2>&1; then
     tail -20 "$OUT/peers.log"
-    echo "bench.sh: building bench/go/$1.go failed"
+    echo "bench.sh: building $src failed"
     exit 1
   fi
 }
@@ -82,6 +84,8 @@ SPAWN_GO=$BUILD_DIR/bench-go/spawn_go
 PIPELINE_GO=$BUILD_DIR/bench-go/pipeline_go
 want spawn && build_go_twin spawn
 want pipeline && build_go_twin pipeline
+DEFER_GO=$BUILD_DIR/bench-go/defer_go
+want defer && build_go_twin defer "$ROOT/bench/go/defer/main.go"
 
 # ---- environment -----------------------------------------------------------
 {
@@ -119,6 +123,8 @@ want spawn && pair spawn -- "$BENCH" spawn $SPN \
   --vs env GOMAXPROCS="$GO_PROCS" "$SPAWN_GO" $SPN
 want pipeline && pair pipeline -- "$BENCH" pipeline $PIPE \
   --vs env GOMAXPROCS="$GO_PROCS" "$PIPELINE_GO" $PIPE
+want defer && pair defer -- "$BENCH" defer \
+  --vs env GOMAXPROCS="$GO_PROCS" "$DEFER_GO"
 want ctxswitch-p1 && pair ctxswitch-p1 -- env GOMAXPROCS=1 "$BENCH" ctxswitch $CS \
   --vs env GOMAXPROCS=1 "$PEERS_BUILD/ctxswitch_go" $CS
 
