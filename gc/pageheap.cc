@@ -1,0 +1,128 @@
+// gc/pageheap.cc — see pageheap.h.
+#include "gc/pageheap.h"
+
+#include <mimalloc.h>
+#include <sys/mman.h>
+
+#include <cstring>
+#include <iterator>
+#include <map>
+
+#include "base/fail.h"
+#include "base/lock.h"
+
+namespace gort::gc {
+
+namespace {
+constexpr std::size_t kChunk = std::size_t{64} << 20;  // commit granularity
+}  // namespace
+
+struct PageHeap::Impl {
+  base::Lock lock;
+  std::map<std::size_t, std::size_t> free_runs;  // first page -> page count (coalesced)
+  std::size_t committed = 0;                     // bytes from base_, committed
+  std::size_t high = 0;                          // pages ever handed out from the top
+  std::size_t free_count = 0;
+};
+
+PageHeap::PageHeap(std::size_t reserve) {
+  size_ = (reserve + kChunk - 1) / kChunk * kChunk;
+  mi_arena_id_t id;
+  if (mi_reserve_os_memory_ex(size_, /*commit=*/false, /*allow_large=*/false, /*exclusive=*/true, &id) != 0)
+    detail::throw_("gc: cannot reserve the heap's address space");
+  std::size_t got = 0;
+  base_ = reinterpret_cast<std::uintptr_t>(mi_arena_area(id, &got));
+  if (base_ == 0 || got < size_) detail::throw_("gc: the reserved arena is smaller than asked");
+  // Align to a page (mimalloc aligns arenas far more than that).
+  if (base_ % kPageSize != 0) detail::throw_("gc: arena not page-aligned");
+  std::size_t pages = size_ / kPageSize;
+  // Zeroed fresh OS memory: mimalloc does not touch it, so the map costs
+  // resident memory only for the parts of the heap in use.
+  page_map_ = static_cast<Span**>(mi_zalloc_aligned(pages * sizeof(Span*), 64));
+  if (page_map_ == nullptr) detail::throw_("gc: cannot allocate the page map");
+  impl_ = new Impl();
+}
+
+PageHeap::~PageHeap() {
+  // The reservation stays with mimalloc (an exclusive arena cannot be
+  // returned); a PageHeap lives as long as the process in practice.
+  mi_free(page_map_);
+  delete impl_;
+}
+
+void* PageHeap::alloc_pages(std::size_t n) {
+  if (n == 0) n = 1;
+  base::Guard<base::Lock> g(impl_->lock);
+  Impl& im = *impl_;
+  std::size_t first = 0;
+  bool found = false;
+  for (auto it = im.free_runs.begin(); it != im.free_runs.end(); ++it) {
+    if (it->second < n) continue;
+    first = it->first;
+    std::size_t rest = it->second - n;
+    im.free_runs.erase(it);
+    if (rest > 0) im.free_runs.emplace(first + n, rest);
+    im.free_count -= n;
+    found = true;
+    break;
+  }
+  if (!found) {
+    if ((im.high + n) * kPageSize > size_) return nullptr;
+    first = im.high;
+    im.high += n;
+    std::size_t need = im.high * kPageSize;
+    if (need > im.committed) {
+      std::size_t to = (need + kChunk - 1) / kChunk * kChunk;
+      if (mprotect(reinterpret_cast<void*>(base_ + im.committed), to - im.committed,
+                   PROT_READ | PROT_WRITE) != 0)
+        detail::throw_("gc: out of memory committing the heap");
+      im.committed = to;
+    }
+  }
+  return reinterpret_cast<void*>(base_ + first * kPageSize);
+}
+
+void PageHeap::free_pages(void* p, std::size_t n, bool release) {
+  if (n == 0) n = 1;
+  auto a = reinterpret_cast<std::uintptr_t>(p);
+  if (!contains(p) || (a - base_) % kPageSize != 0) detail::throw_("gc: free_pages of memory not in the heap");
+  if (release) madvise(p, n * kPageSize, MADV_DONTNEED);
+  std::size_t first = (a - base_) / kPageSize;
+  base::Guard<base::Lock> g(impl_->lock);
+  Impl& im = *impl_;
+  im.free_count += n;
+  // Coalesce with the neighbouring runs.
+  auto next = im.free_runs.lower_bound(first);
+  if (next != im.free_runs.end() && next->first < first + n) detail::throw_("gc: pages freed twice");
+  if (next != im.free_runs.begin()) {
+    auto prev = std::prev(next);
+    if (prev->first + prev->second > first) detail::throw_("gc: pages freed twice");
+    if (prev->first + prev->second == first) {
+      first = prev->first;
+      n += prev->second;
+      im.free_runs.erase(prev);
+    }
+  }
+  if (next != im.free_runs.end() && next->first == first + n) {
+    n += next->second;
+    im.free_runs.erase(next);
+  }
+  im.free_runs.emplace(first, n);
+}
+
+void PageHeap::set_span(void* first_page, std::size_t n, Span* s) {
+  std::size_t first = (reinterpret_cast<std::uintptr_t>(first_page) - base_) / kPageSize;
+  for (std::size_t i = 0; i < n; i++) page_map_[first + i] = s;
+}
+
+std::size_t PageHeap::committed_bytes() const {
+  base::Guard<base::Lock> g(impl_->lock);
+  return impl_->committed;
+}
+
+std::size_t PageHeap::free_pages_count() const {
+  base::Guard<base::Lock> g(impl_->lock);
+  return impl_->free_count;
+}
+
+}  // namespace gort::gc

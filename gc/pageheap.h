@@ -1,0 +1,61 @@
+// gc/pageheap.h — the collector's address space: one reserved arena, carved
+// into 8 KiB pages (issue 4, stage 1).
+//
+// The arena is an exclusive mimalloc arena reserved up front and never used
+// by mimalloc itself, so "is this word a heap pointer?" is a range check, and
+// a page map (one entry per page) leads from any address to the span that
+// owns it. The arena starts uncommitted (PROT_NONE): it is committed in
+// 64 MiB chunks as the high-water mark rises. Free page runs are kept by
+// address and coalesced; alloc_pages takes the lowest run that fits (keeping
+// the heap compact, so that free memory gathers at the top).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "gc/sizeclass.h"
+
+namespace gort::gc {
+
+struct Span;
+
+class PageHeap {
+ public:
+  // Reserves `reserve` bytes (rounded to 64 MiB) of address space.
+  explicit PageHeap(std::size_t reserve);
+  ~PageHeap();
+  PageHeap(const PageHeap&) = delete;
+  PageHeap& operator=(const PageHeap&) = delete;
+
+  // n contiguous committed pages, or null when the arena is full. Thread-safe.
+  void* alloc_pages(std::size_t n);
+  // Gives pages back (they become reusable; their memory is released to the
+  // OS now when release is true). Thread-safe.
+  void free_pages(void* p, std::size_t n, bool release);
+
+  bool contains(const void* p) const {
+    auto a = reinterpret_cast<std::uintptr_t>(p);
+    return a - base_ < size_;  // one compare: below base wraps around
+  }
+  // The span owning the page of p (set by the span layer), null if none or
+  // not in the arena.
+  Span* span_of(const void* p) const {
+    if (!contains(p)) return nullptr;
+    return page_map_[(reinterpret_cast<std::uintptr_t>(p) - base_) / kPageSize];
+  }
+  void set_span(void* first_page, std::size_t n, Span* s);
+
+  std::uintptr_t base() const { return base_; }
+  std::size_t reserved_bytes() const { return size_; }
+  std::size_t committed_bytes() const;
+  std::size_t free_pages_count() const;
+
+ private:
+  struct Impl;
+  std::uintptr_t base_ = 0;
+  std::size_t size_ = 0;
+  Span** page_map_ = nullptr;
+  Impl* impl_ = nullptr;
+};
+
+}  // namespace gort::gc
