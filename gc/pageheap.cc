@@ -8,6 +8,7 @@
 #include <iterator>
 #include <map>
 
+#include "base/alloc.h"
 #include "base/fail.h"
 #include "base/lock.h"
 
@@ -19,7 +20,9 @@ constexpr std::size_t kChunk = std::size_t{64} << 20;  // commit granularity
 
 struct PageHeap::Impl {
   base::Lock lock;
-  std::map<std::size_t, std::size_t> free_runs;  // first page -> page count (coalesced)
+  std::map<std::size_t, std::size_t, std::less<>,
+           base::RtAllocator<std::pair<const std::size_t, std::size_t>>>
+      free_runs;  // first page -> page count (coalesced)
   std::size_t committed = 0;                     // bytes from base_, committed
   std::size_t high = 0;                          // pages ever handed out from the top
   std::size_t free_count = 0;
@@ -29,28 +32,33 @@ PageHeap::PageHeap(std::size_t reserve) {
   size_ = (reserve + kChunk - 1) / kChunk * kChunk;
   mi_arena_id_t id;
   if (mi_reserve_os_memory_ex(size_, /*commit=*/false, /*allow_large=*/false, /*exclusive=*/true, &id) != 0)
-    detail::throw_("gc: cannot reserve the heap's address space");
+    gort::detail::throw_("gc: cannot reserve the heap's address space");
   std::size_t got = 0;
   base_ = reinterpret_cast<std::uintptr_t>(mi_arena_area(id, &got));
-  if (base_ == 0 || got < size_) detail::throw_("gc: the reserved arena is smaller than asked");
+  if (base_ == 0 || got < size_) gort::detail::throw_("gc: the reserved arena is smaller than asked");
   // Align to a page (mimalloc aligns arenas far more than that).
-  if (base_ % kPageSize != 0) detail::throw_("gc: arena not page-aligned");
+  if (base_ % kPageSize != 0) gort::detail::throw_("gc: arena not page-aligned");
   std::size_t pages = size_ / kPageSize;
-  // Zeroed fresh OS memory: mimalloc does not touch it, so the map costs
-  // resident memory only for the parts of the heap in use.
-  page_map_ = static_cast<Span**>(mi_zalloc_aligned(pages * sizeof(Span*), 64));
-  if (page_map_ == nullptr) detail::throw_("gc: cannot allocate the page map");
-  impl_ = new Impl();
+  // The map covers the whole reservation (8 bytes per 8 KiB page: 64 MiB for
+  // 64 GiB), so it is an anonymous mapping of its own: zero without being
+  // written, and resident only where the heap is in use. (mimalloc's zeroed
+  // allocation of this size wrote it all, costing 64 MiB of RSS at boot.)
+  void* map = mmap(nullptr, pages * sizeof(Span*), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (map == MAP_FAILED) gort::detail::throw_("gc: cannot allocate the page map");
+  page_map_ = static_cast<Span**>(map);
+  impl_ = new (base::rt_alloc(sizeof(Impl), alignof(Impl))) Impl();
 }
 
 PageHeap::~PageHeap() {
   // The reservation stays with mimalloc (an exclusive arena cannot be
   // returned); a PageHeap lives as long as the process in practice.
-  mi_free(page_map_);
-  delete impl_;
+  munmap(page_map_, size_ / kPageSize * sizeof(Span*));
+  impl_->~Impl();
+  base::rt_free(impl_);
 }
 
-void* PageHeap::alloc_pages(std::size_t n) {
+void* PageHeap::alloc_pages(std::size_t n, bool* fresh) {
   if (n == 0) n = 1;
   base::Guard<base::Lock> g(impl_->lock);
   Impl& im = *impl_;
@@ -66,6 +74,7 @@ void* PageHeap::alloc_pages(std::size_t n) {
     found = true;
     break;
   }
+  if (fresh != nullptr) *fresh = !found;
   if (!found) {
     if ((im.high + n) * kPageSize > size_) return nullptr;
     first = im.high;
@@ -75,7 +84,7 @@ void* PageHeap::alloc_pages(std::size_t n) {
       std::size_t to = (need + kChunk - 1) / kChunk * kChunk;
       if (mprotect(reinterpret_cast<void*>(base_ + im.committed), to - im.committed,
                    PROT_READ | PROT_WRITE) != 0)
-        detail::throw_("gc: out of memory committing the heap");
+        gort::detail::throw_("gc: out of memory committing the heap");
       im.committed = to;
     }
   }
@@ -85,7 +94,7 @@ void* PageHeap::alloc_pages(std::size_t n) {
 void PageHeap::free_pages(void* p, std::size_t n, bool release) {
   if (n == 0) n = 1;
   auto a = reinterpret_cast<std::uintptr_t>(p);
-  if (!contains(p) || (a - base_) % kPageSize != 0) detail::throw_("gc: free_pages of memory not in the heap");
+  if (!contains(p) || (a - base_) % kPageSize != 0) gort::detail::throw_("gc: free_pages of memory not in the heap");
   if (release) madvise(p, n * kPageSize, MADV_DONTNEED);
   std::size_t first = (a - base_) / kPageSize;
   base::Guard<base::Lock> g(impl_->lock);
@@ -93,10 +102,10 @@ void PageHeap::free_pages(void* p, std::size_t n, bool release) {
   im.free_count += n;
   // Coalesce with the neighbouring runs.
   auto next = im.free_runs.lower_bound(first);
-  if (next != im.free_runs.end() && next->first < first + n) detail::throw_("gc: pages freed twice");
+  if (next != im.free_runs.end() && next->first < first + n) gort::detail::throw_("gc: pages freed twice");
   if (next != im.free_runs.begin()) {
     auto prev = std::prev(next);
-    if (prev->first + prev->second > first) detail::throw_("gc: pages freed twice");
+    if (prev->first + prev->second > first) gort::detail::throw_("gc: pages freed twice");
     if (prev->first + prev->second == first) {
       first = prev->first;
       n += prev->second;

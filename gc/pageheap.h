@@ -27,8 +27,10 @@ class PageHeap {
   PageHeap(const PageHeap&) = delete;
   PageHeap& operator=(const PageHeap&) = delete;
 
-  // n contiguous committed pages, or null when the arena is full. Thread-safe.
-  void* alloc_pages(std::size_t n);
+  // n contiguous committed pages, or null when the arena is full. *fresh (if
+  // given) says whether they were never used before (so read as zero).
+  // Thread-safe.
+  void* alloc_pages(std::size_t n, bool* fresh = nullptr);
   // Gives pages back (they become reusable; their memory is released to the
   // OS now when release is true). Thread-safe.
   void free_pages(void* p, std::size_t n, bool release);

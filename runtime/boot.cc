@@ -13,6 +13,8 @@
 
 #include "base/print.h"
 #include "gort/sched.h"
+#include "gc/collector.h"
+#include "gc/heap.h"
 #include "runtime/env.h"
 #include "base/fail.h"
 #include "runtime/fatal.h"
@@ -78,6 +80,8 @@ int run_main(void (*invoke)(void*, int*), void* ctx) {
 
   std::int32_t procs = runtime::gomaxprocs_from_env(getenv("GOMAXPROCS"), runtime::online_cpus());
   procs_init(procs, m0);
+  gc::collector_init_from_env();
+  gc::heap_init();
 
   // Goroutine 1.
   static MainArgs args;

@@ -2,6 +2,7 @@
 #include "sched/chan.h"
 
 #include "base/alloc.h"
+#include "base/rootrange.h"
 
 #include "base/fail.h"
 #include "sched/sched.h"
@@ -129,6 +130,8 @@ hchan* chan_make(const ElemOps* ops, std::int64_t cap) {
     c->buf = static_cast<unsigned char*>(
         base::rt_alloc(static_cast<std::size_t>(cap) * ops->size, ops->align));
     if (c->buf == nullptr) throw_("runtime: out of memory");
+    // Buffered values may be the only references to GC objects.
+    base::root_range_register(&c->buf_root, c->buf, static_cast<std::size_t>(cap) * ops->size);
   }
   return c;
 }
@@ -143,6 +146,7 @@ void chan_release(hchan* c) noexcept {
     elem_destroy(c->ops, c->slot(x));
     if (++x == c->dataqsiz) x = 0;
   }
+  if (c->buf != nullptr) base::root_range_unregister(&c->buf_root);
   base::rt_free(c->buf);
   delete c;
 }

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "base/lock.h"
+#include "base/rootrange.h"
 #include "gort/chan.h"
 #include "sched/g.h"
 
@@ -47,6 +48,7 @@ struct hchan {
   std::uint32_t sendx = 0;
   std::uint32_t recvx = 0;
   unsigned char* buf = nullptr;
+  base::RootRange buf_root;  // buf, scanned by the collector
   std::atomic<bool> closed{false};
   WaitQ recvq;
   WaitQ sendq;

@@ -62,6 +62,7 @@ struct G {
   void (*destroy)(void*) = nullptr;
   void* fn = nullptr;
   bool fn_on_heap = false;
+  std::uint32_t fn_size = 0;  // bytes of the entry function object (scanned by the collector)
   alignas(16) unsigned char fn_buf[64];
 
   // select: set to 1 by the case that wins; param is the winning sudog.

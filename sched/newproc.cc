@@ -115,6 +115,7 @@ GoSlot newproc_alloc(std::size_t size, std::size_t align) {
   G* gp = gfget(m != nullptr ? m->p : nullptr);
   void* storage;
   gp->fn_on_heap = false;
+  gp->fn_size = static_cast<std::uint32_t>(size);
   if (size <= sizeof gp->fn_buf && align <= 16) {
     storage = gp->fn_buf;
   } else {

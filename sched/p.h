@@ -10,6 +10,10 @@
 #include "sched/g.h"
 #include "sched/timer.h"
 
+namespace gort::gc {
+struct MCache;
+}
+
 namespace gort::detail {
 
 enum class PStatus : std::uint32_t {
@@ -61,6 +65,8 @@ struct P {
   std::uint32_t sysmon_tick = 0;
   std::int64_t sysmon_when = 0;
   bool retire = false;  // beyond GOMAXPROCS: give it up at the next schedule
+
+  gc::MCache* mcache = nullptr;  // the collector's allocation cache (gc/mcache.h)
 };
 
 // Run queue operations (sched/runq.cc).

@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/print.h"
+#include "base/restart.h"
 #include "gort/sched.h"
 #include "gort/sync.h"
 #include "base/fail.h"
@@ -54,6 +55,14 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
       for (int i = 0; i < NGREG; i++)
         m->suspended_regs[i] = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[i]);
       m->suspended_sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+      // Half-way through a restartable sequence (a write barrier's check and
+      // store): resume at its start, so the check is made again.
+      auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+      std::uintptr_t restart = base::restart_pc(pc);
+      if (restart != pc) {
+        uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(restart);
+        m->suspended_regs[REG_RIP] = restart;
+      }
       p->stop_from = StopFrom::signal;
       m->suspended.store(true, std::memory_order_release);
       std::uint32_t epoch = s.world_epoch.load(std::memory_order_acquire);
@@ -75,7 +84,11 @@ gort::Mutex& world_mutex() {
 
 }  // namespace
 
+void stw_mutex_lock() { world_mutex().lock(); }
+void stw_mutex_unlock() { world_mutex().unlock(); }
+
 void stw_install_signal_handler() {
+  base::restart_ranges_init();
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_sigurg;

@@ -25,5 +25,10 @@ void stw_start(M* m);
 // safepoint or the stop signal), best effort, and keeps it stopped for good.
 // Needs no lock, so it works whatever the dying thread holds.
 void freeze_the_world();
+// Serialises stop-the-world requests made from goroutines (gort::stop_the_world,
+// the collector): lock it on the goroutine before stw_stop, unlock after
+// stw_start.
+void stw_mutex_lock();
+void stw_mutex_unlock();
 
 }  // namespace gort::detail

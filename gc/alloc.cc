@@ -1,0 +1,193 @@
+// gc/alloc.cc — gort::gc::make's allocation: the per-P fast path, the refill
+// from the Central, large objects, and the trigger check.
+#include <cstring>
+
+#include "base/alloc.h"
+#include "base/fail.h"
+#include "base/lock.h"
+#include "gc/collector.h"
+#include "gc/heap.h"
+#include "gc/mcache.h"
+#include "sched/sched.h"
+
+namespace gort::gc {
+
+MCache* mcache_create() {
+  auto* c = ::new (base::rt_alloc(sizeof(MCache), alignof(MCache))) MCache();
+  if (c == nullptr) gort::detail::throw_("runtime: out of memory");
+  return c;
+}
+
+namespace {
+
+void release_span(Heap& h, Span* s) {
+  s->in_cache = false;
+  std::int64_t unused = static_cast<std::int64_t>(s->nelems - s->alloc_count);
+  if (unused > 0) {
+    h.live_bytes.fetch_sub(unused * s->elemsize, std::memory_order_relaxed);
+    h.total_alloc.fetch_sub(static_cast<std::uint64_t>(unused) * s->elemsize, std::memory_order_relaxed);
+    // Still has room: back on its central's partial list.
+    Central* c = s->central;
+    base::Guard<base::Lock> g(c->lock);
+    if (!s->on_partial) {
+      s->on_partial = true;
+      s->prev = nullptr;
+      s->next = c->partial;
+      if (c->partial != nullptr) c->partial->prev = s;
+      c->partial = s;
+    }
+  }
+}
+
+Span* take_span(Heap& h, Central* c) {
+  Span* s = nullptr;
+  {
+    base::Guard<base::Lock> g(c->lock);
+    s = c->partial;
+    if (s != nullptr) {
+      c->partial = s->next;
+      if (c->partial != nullptr) c->partial->prev = nullptr;
+      s->next = s->prev = nullptr;
+      s->on_partial = false;
+    }
+  }
+  if (s == nullptr) s = h.new_small_span(c);
+  s->in_cache = true;
+  std::int64_t avail = static_cast<std::int64_t>(s->nelems - s->alloc_count) * s->elemsize;
+  h.live_bytes.fetch_add(avail, std::memory_order_relaxed);
+  h.total_alloc.fetch_add(static_cast<std::uint64_t>(avail), std::memory_order_relaxed);
+  return s;
+}
+
+Span** cache_slot(MCache* mc, const TypeInfo& t, int sizeclass) {
+  if (t.trace == nullptr) return &mc->noscan[sizeclass];
+  std::uint32_t id = t.id.load(std::memory_order_acquire);
+  if (id >= mc->ntyped) {
+    std::uint32_t n = mc->ntyped == 0 ? 64 : mc->ntyped;
+    while (n <= id) n *= 2;
+    auto* arr = static_cast<Span**>(base::rt_alloc(n * sizeof(Span*)));
+    if (arr == nullptr) gort::detail::throw_("runtime: out of memory");
+    std::memset(arr, 0, n * sizeof(Span*));
+    if (mc->ntyped != 0) std::memcpy(arr, mc->typed, mc->ntyped * sizeof(Span*));
+    base::rt_free(mc->typed);
+    mc->typed = arr;
+    mc->ntyped = n;
+  }
+  return &mc->typed[id];
+}
+
+inline void* finish_object(Span* s, std::uint32_t idx) {
+  auto* p = reinterpret_cast<void*>(s->object_at(idx));
+  if (s->needzero) std::memset(p, 0, s->elemsize);
+  // Allocate black while marking: the new object survives this cycle.
+  if (collector().phase.load(std::memory_order_relaxed) != Phase::off) s->try_mark(idx);
+  return p;
+}
+
+[[noreturn]] void not_on_runtime_thread() {
+  gort::detail::fatal_("gort::gc::make called from a thread the runtime does not own (allocate from a goroutine)");
+}
+
+void* alloc_large(const TypeInfo& t) {
+  Heap& h = heap();
+  SpanKind kind = t.trace == nullptr ? SpanKind::noscan : SpanKind::typed;
+  Span* s = h.new_large_span(t.size, t.trace != nullptr ? &t : nullptr, kind);
+  std::int64_t bytes = static_cast<std::int64_t>(s->npages) * kPageSize;
+  h.live_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  h.total_alloc.fetch_add(static_cast<std::uint64_t>(bytes), std::memory_order_relaxed);
+  h.mallocs.fetch_add(1, std::memory_order_relaxed);
+  if (collector().phase.load(std::memory_order_relaxed) != Phase::off) s->try_mark(0);
+  return reinterpret_cast<void*>(s->base);
+}
+
+// Everything but the fast path. Outside any no-suspend stretch on entry.
+[[gnu::noinline]] void* alloc_slow(const TypeInfo& t) {
+  using namespace gort::detail;
+  if (tls_m == nullptr || tls_m->p == nullptr) not_on_runtime_thread();
+  if (!heap_initialized()) heap_init();
+  Heap& h = heap();
+  Collector& col = collector();
+  if (col.settings.stress_every > 0 &&
+      col.stress_countdown.fetch_sub(1, std::memory_order_relaxed) <= 0) {
+    col.stress_countdown.store(col.settings.stress_every, std::memory_order_relaxed);
+    col.trigger_pending.store(true, std::memory_order_relaxed);
+  }
+  if (col.trigger_pending.load(std::memory_order_relaxed) ||
+      should_collect(h.live_bytes.load(std::memory_order_relaxed)))
+    maybe_collect();
+
+  if (t.size > kMaxSmallSize) return alloc_large(t);
+  int sizeclass = class_of(t.size);
+  Central* central = h.central_for(t, sizeclass);
+  base::NoSuspend ns;
+  M* m = tls_m;  // maybe_collect may have moved us
+  if (m == nullptr || m->p == nullptr) not_on_runtime_thread();
+  MCache*& mc = m->p->mcache;
+  if (mc == nullptr) mc = mcache_create();
+  Span** slot = cache_slot(mc, t, sizeclass);
+  for (;;) {
+    Span* s = *slot;
+    if (s != nullptr) {
+      std::uint32_t idx = s->next_free();
+      if (idx < s->nelems) {
+        mc->nmalloc++;
+        return finish_object(s, idx);
+      }
+      *slot = nullptr;
+      release_span(h, s);
+    }
+    *slot = take_span(h, central);
+  }
+}
+
+}  // namespace
+
+void mcache_release_all(MCache* mc) {
+  Heap& h = heap();
+  for (Span*& s : mc->noscan) {
+    if (s != nullptr) release_span(h, s);
+    s = nullptr;
+  }
+  for (std::uint32_t i = 0; i < mc->ntyped; i++) {
+    if (mc->typed[i] != nullptr) release_span(h, mc->typed[i]);
+    mc->typed[i] = nullptr;
+  }
+  h.mallocs.fetch_add(mc->nmalloc, std::memory_order_relaxed);
+  mc->nmalloc = 0;
+}
+
+namespace detail {
+
+void* alloc_object(const TypeInfo& t) {
+  // The fast path: the P's current span for this kind has a free slot. The
+  // no-suspend mark keeps the stop-the-world signal from stopping us with
+  // the span half-updated.
+  {
+    base::NoSuspend ns;
+    gort::detail::M* m = gort::detail::tls_m;
+    if (m != nullptr && m->p != nullptr && t.size <= kMaxSmallSize) [[likely]] {
+      MCache* mc = m->p->mcache;
+      if (mc != nullptr) [[likely]] {
+        Span* s;
+        if (t.trace == nullptr) {
+          s = mc->noscan[class_of(t.size)];
+        } else {
+          std::uint32_t id = t.id.load(std::memory_order_relaxed);
+          s = id < mc->ntyped ? mc->typed[id] : nullptr;
+        }
+        if (s != nullptr && collector().settings.stress_every == 0) [[likely]] {
+          std::uint32_t idx = s->next_free();
+          if (idx < s->nelems) [[likely]] {
+            mc->nmalloc++;
+            return finish_object(s, idx);
+          }
+        }
+      }
+    }
+  }
+  return alloc_slow(t);
+}
+
+}  // namespace detail
+
+}  // namespace gort::gc

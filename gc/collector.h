@@ -1,0 +1,54 @@
+// gc/collector.h — the collector's global state and the entry points the
+// allocator and the runtime call (the algorithm is in gc/README.md).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace gort::gc {
+
+enum class Phase : std::uint8_t { off, mark, mark_termination };
+
+struct Settings {
+  // GODEBUG
+  bool checkmark = false;       // gccheckmark=1
+  bool stoptheworld = false;    // gcstoptheworld=1
+  bool poison = false;          // gcpoison=1: fill freed slots with kPoisonByte
+  int trace = 0;                // gctrace=1
+  std::int64_t stress_every = 0;  // gcstress=N: a cycle every N allocations (GORT extension)
+};
+
+struct Collector {
+  std::atomic<Phase> phase{Phase::off};
+  Settings settings;
+  std::atomic<int> gc_percent{100};  // GOGC; negative: off
+  // The heap size (live_bytes) that starts the next cycle, and its goal.
+  std::atomic<std::int64_t> trigger{4 << 20};
+  std::atomic<std::int64_t> goal{4 << 20};
+  std::atomic<std::uint32_t> cycles{0};  // completed
+  std::atomic<std::uint32_t> forced_cycles{0};
+  std::int64_t last_marked = 0;  // live bytes found by the last mark
+  std::atomic<std::int64_t> stress_countdown{0};
+  std::atomic<bool> trigger_pending{false};
+};
+
+Collector& collector();
+
+// Reads GODEBUG and GOGC (once, at boot).
+void collector_init_from_env();
+
+// Called by the allocator (outside its no-suspend stretch) when live bytes
+// reached the trigger or the stress countdown ran out: runs a cycle now if
+// the caller may (a goroutine), or leaves it pending.
+void maybe_collect();
+inline bool should_collect(std::int64_t live) {
+  Collector& c = collector();
+  return live >= c.trigger.load(std::memory_order_relaxed) && c.gc_percent.load(std::memory_order_relaxed) >= 0;
+}
+
+// Tests: called with the world stopped right after the mark (before
+// gccheckmark's pass), e.g. to simulate a missed object with testing_unmark.
+extern void (*g_testing_after_mark)();
+void testing_unmark(const void* p);
+
+}  // namespace gort::gc

@@ -1,0 +1,71 @@
+// gc/mark.h — marking: shading objects grey, scanning them black, and the
+// roots (goroutine stacks and registers, root handles, registered ranges).
+//
+// Colours are implicit: white = mark bit clear; grey = mark bit set and the
+// object is on a work stack (or has no pointers); black = mark bit set and
+// scanned. Marking an object sets its bit with an atomic OR and, if this call
+// set it and the object can hold pointers, pushes it; draining pops objects
+// and runs their type's trace method, which marks what they point to.
+//
+// Roots are found conservatively: every aligned word of a goroutine's live
+// stack, of its saved registers, of a gort::go closure and of a registered
+// range is looked up in the page map; a word that lands inside an allocated
+// slot marks that object (interior pointers count). Heap objects are traced
+// precisely, through their gc::Ptr fields.
+//
+// gccheckmark's second pass runs the same code with `checkmark` set: it marks
+// into each span's check bits instead, and every object it reaches must
+// already carry a mark bit from the real mark, or the collector missed it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "gc/heap.h"
+
+namespace gort::gc {
+
+struct WorkStack {
+  std::uintptr_t* data = nullptr;
+  std::size_t len = 0;
+  std::size_t cap = 0;
+  void push(std::uintptr_t obj) {
+    if (len == cap) grow();
+    data[len++] = obj;
+  }
+  bool pop(std::uintptr_t* obj) {
+    if (len == 0) return false;
+    *obj = data[--len];
+    return true;
+  }
+  void grow();
+  void release();
+};
+
+struct MarkState {
+  WorkStack work;
+  bool checkmark = false;
+  std::uintptr_t scanning = 0;  // the object being scanned (for reports)
+  const char* root_kind = nullptr;  // the root being scanned (for reports)
+  std::int64_t marked_bytes = 0;
+  std::int64_t scanned_bytes = 0;
+  std::int64_t stack_bytes = 0;
+};
+
+// Shades the object containing addr, if addr points into an allocated slot.
+void mark_conservative(MarkState& ms, std::uintptr_t addr);
+// Scans [lo, hi) word by word (lo rounded up to a word).
+void scan_conservative(MarkState& ms, const void* lo, const void* hi);
+// All roots: every goroutine's stack, registers and entry closure, root
+// handles, registered ranges. World stopped.
+void mark_roots(MarkState& ms);
+// Scans grey objects until none are left.
+void drain(MarkState& ms);
+
+// Debugging: when set, conservative scans report where they find this word.
+extern std::uintptr_t g_debug_find;
+
+// The root handle registry (roots.cc).
+void scan_root_slots(MarkState& ms);
+
+}  // namespace gort::gc

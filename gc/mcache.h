@@ -1,0 +1,32 @@
+// gc/mcache.h — a P's allocation cache (Go's mcache).
+//
+// Each P holds at most one span per kind of allocation: per size class for
+// pointer-free objects, per type for objects with pointers. Allocating is
+// taking the next free slot of that span: the P owns the span, so no lock
+// and no atomic read-modify-write is needed. A full span is dropped (it is
+// on no list until the sweeper finds free slots in it) and the next one comes
+// from the Central. At mark termination every cache lets its spans go, so
+// that the sweeper sees every span.
+#pragma once
+
+#include <cstdint>
+
+#include "gc/heap.h"
+
+namespace gort::gc {
+
+struct MCache {
+  Span* noscan[80] = {};
+  Span** typed = nullptr;  // by type id
+  std::uint32_t ntyped = 0;
+  // Counted here and summed on demand (plain increments on the fast path).
+  std::uint64_t nmalloc = 0;
+  std::uint64_t nlarge = 0;
+};
+
+MCache* mcache_create();
+// Returns every cached span to the heap, giving back the bytes of the slots
+// it did not hand out. World stopped, or by the owning P.
+void mcache_release_all(MCache* c);
+
+}  // namespace gort::gc

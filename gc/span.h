@@ -1,0 +1,117 @@
+// gc/span.h — a span: a run of pages holding objects of one size, with its
+// allocation and mark bitmaps on the side.
+//
+// A small-object span holds `nelems` slots of `elemsize` bytes (one size
+// class); a large-object span holds one object. Its kind says how objects in
+// it are scanned:
+//   noscan  pointer-free objects of any type: never scanned;
+//   typed   objects of one GC type (span->type) whose trace method lists
+//           their pointers;
+//   array   (later stage) arrays with a {type, count} header.
+// Keeping one type per typed span means objects carry no header: the type
+// of any object comes from its span.
+//
+// alloc_bits says which slots were live after the last sweep. Between
+// sweeps, allocation hands out free slots in address order: `freeindex`
+// is one past the last slot handed out, so a slot is allocated when its
+// index is below freeindex or its alloc bit is set. mark_bits is set by the
+// collector (atomically: several markers may race); sweeping makes the mark
+// bits the new alloc bits and clears the marks.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "gc/sizeclass.h"
+#include "gort/gc.h"
+
+namespace gort::gc {
+
+enum class SpanKind : std::uint8_t { noscan, typed, array };
+
+struct Central;
+
+struct Span {
+  std::uintptr_t base = 0;
+  std::uint32_t npages = 0;
+  std::uint32_t elemsize = 0;  // slot size (large: the object's size)
+  std::uint32_t nelems = 0;
+  std::uint32_t div_mul = 0;  // reciprocal of elemsize (0 for large spans)
+  std::uint8_t sizeclass = 0;  // 0: large
+  SpanKind kind = SpanKind::noscan;
+  bool in_use = false;
+  bool in_cache = false;   // owned by a P's cache
+  bool needzero = false;   // slots may hold old data: zero them on allocation
+  bool on_partial = false;  // on its central's partial list
+  const TypeInfo* type = nullptr;  // typed spans
+  Central* central = nullptr;      // small spans
+  Span* next = nullptr;            // central partial list
+  Span* prev = nullptr;
+
+  // Allocation (by the owning cache only).
+  std::uint32_t freeindex = 0;
+  std::uint32_t cache_word = 0;     // word of alloc_bits that alloc_cache came from
+  std::uint64_t alloc_cache = 0;    // free slots of that word not yet handed out
+  std::uint32_t alloc_count = 0;    // allocated slots
+
+  std::uint32_t nwords = 0;
+  std::uint64_t* alloc_bits = nullptr;
+  std::atomic<std::uint64_t>* mark_bits = nullptr;
+  std::uint64_t* check_bits = nullptr;  // gccheckmark's own marks (allocated when used)
+
+  std::uintptr_t limit() const { return base + std::uintptr_t{nelems} * elemsize; }
+
+  std::uint32_t index_of(std::uintptr_t addr) const {
+    if (div_mul == 0) return 0;
+    return static_cast<std::uint32_t>((static_cast<std::uint64_t>(addr - base) * div_mul) >> 32);
+  }
+  std::uintptr_t object_at(std::uint32_t idx) const { return base + std::uintptr_t{idx} * elemsize; }
+
+  bool allocated(std::uint32_t idx) const {
+    return idx < __atomic_load_n(&freeindex, __ATOMIC_ACQUIRE) ||
+           (alloc_bits[idx / 64] >> (idx % 64) & 1) != 0;
+  }
+  bool marked(std::uint32_t idx) const {
+    return (mark_bits[idx / 64].load(std::memory_order_relaxed) >> (idx % 64) & 1) != 0;
+  }
+  // Sets the mark bit; true if this call set it.
+  bool try_mark(std::uint32_t idx) {
+    std::atomic<std::uint64_t>& w = mark_bits[idx / 64];
+    std::uint64_t bit = std::uint64_t{1} << (idx % 64);
+    if ((w.load(std::memory_order_relaxed) & bit) != 0) return false;
+    return (w.fetch_or(bit, std::memory_order_relaxed) & bit) == 0;
+  }
+
+  // The next free slot, or nelems when the span is full.
+  std::uint32_t next_free() {
+    while (alloc_cache == 0) {
+      std::uint32_t w = cache_word + 1;
+      if (std::uint64_t{w} * 64 >= nelems) {
+        __atomic_store_n(&freeindex, nelems, __ATOMIC_RELEASE);
+        return nelems;
+      }
+      cache_word = w;
+      alloc_cache = ~alloc_bits[w];
+    }
+    std::uint32_t idx = cache_word * 64 + static_cast<std::uint32_t>(__builtin_ctzll(alloc_cache));
+    if (idx >= nelems) {
+      alloc_cache = 0;
+      __atomic_store_n(&freeindex, nelems, __ATOMIC_RELEASE);
+      return nelems;
+    }
+    alloc_cache &= alloc_cache - 1;
+    __atomic_store_n(&freeindex, idx + 1, __ATOMIC_RELEASE);
+    alloc_count++;
+    return idx;
+  }
+  // Restarts allocation from slot 0 over the current alloc_bits.
+  void reset_alloc_cursor() {
+    freeindex = 0;
+    cache_word = 0;
+    alloc_cache = ~alloc_bits[0];
+  }
+  bool full() const { return alloc_count >= nelems; }
+};
+
+}  // namespace gort::gc

@@ -1,0 +1,329 @@
+// gort/gc.h — objects on the collected heap.
+//
+//   struct Node {
+//     gort::gc::Ptr<Node> left, right;   // heap-to-heap pointers: always gc::Ptr
+//     int value = 0;
+//     void trace(gort::gc::Tracer& t) const { t(left); t(right); }
+//   };
+//
+//   Node* n = gort::gc::make<Node>();     // zeroed memory, then Node's constructor
+//   n->left = gort::gc::make<Node>();     // a barriered store
+//   gort::gc::Root<Node> keep = n;        // a pointer held outside the heap
+//
+// Where a pointer to a GC object may be held:
+//  * in a GC object: only in a gc::Ptr<T> field, listed by the type's trace
+//    method (a raw T* field there is invisible to the collector);
+//  * on a goroutine's stack or in its registers: as a raw T*, a reference, a
+//    gc::Ptr, anything — stacks and the saved registers of stopped goroutines
+//    are scanned conservatively (any word that points into an object keeps it
+//    alive, interior pointers included). The same holds for the captures of a
+//    gort::go closure and for values in a buffered channel;
+//  * anywhere else — globals, static or thread-local variables, std
+//    containers, members of ordinary heap objects, the stacks of threads the
+//    runtime does not own, the native stack of the thread that called
+//    gort::run, a timer's std::function: only through a gc::Root<T>.
+//  * inside gort::blocking(fn): fn must not create or touch GC objects; what
+//    its caller's frames hold is kept alive.
+//
+// GC types. make<T> accepts:
+//  * a type with a `void trace(gort::gc::Tracer&) const` method naming every
+//    gc::Ptr it holds (and Weak/Slice/String fields as later parts add them);
+//  * a pointer-free type: trivially copyable (a gc::Ptr is not, so a type that
+//    holds one and has no trace method is rejected at compile time), or one
+//    that says `static constexpr bool gc_pointer_free = true;`. Pointer-free
+//    objects are never scanned (Go's noscan).
+// Destructors are never run: a type with a non-trivial destructor is rejected
+// at compile time (hold GC strings and slices instead of std ones; use
+// finalizers for cleanup). Alignment up to 16 bytes.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace gort::gc {
+
+class Tracer;
+
+// What the collector knows about a GC type: one per type, made at compile time.
+struct TypeInfo {
+  std::uint32_t size;
+  std::uint32_t align;
+  void (*trace)(const void* obj, Tracer& t);  // null: the type holds no pointers
+  const char* name;
+  mutable std::atomic<std::uint32_t> id;  // assigned by the heap on first allocation
+};
+
+namespace detail {
+
+// ---- the write barrier ----------------------------------------------------------
+// True while the collector is marking. Every pointer store into the heap or a
+// root reads it once: when it is false (almost always) the store is one load,
+// a not-taken branch and the store itself.
+extern "C" bool gort_gc_barrier_on;
+
+// The slow paths: shade the old and new values, then store.
+[[gnu::noinline]] void write_pointer_slow(void** slot, void* value);
+// For initialising stores into fresh memory: only the new value is shaded.
+[[gnu::noinline]] void init_pointer_slow(void** slot, void* value);
+
+// On x86-64 the check and the store form a restartable sequence: the stop-
+// the-world signal, should it land between the two, moves the thread back to
+// the check (base/restart.h), so that no goroutine can carry a stale "barrier
+// off" across the pause that turns the barrier on.
+#if defined(__x86_64__) && !defined(GORT_GC_PORTABLE_BARRIER)
+#define GORT_GC_BARRIERED_STORE(slot, value, slow_fn)                                   \
+  do {                                                                                 \
+    asm goto(                                                                          \
+        "1:\n\t"                                                                       \
+        "cmpb $0, %[flag]\n\t"                                                         \
+        "jne %l[slow]\n\t"                                                             \
+        "movq %[val], %[mem]\n\t"                                                      \
+        "2:\n\t"                                                                       \
+        ".pushsection gort_restart_ranges,\"a?\",@progbits\n\t"                                 \
+        ".balign 4\n\t"                                                                \
+        ".long 1b - .\n\t"                                                             \
+        ".long 2b - 1b\n\t"                                                            \
+        ".popsection"                                                                  \
+        : [mem] "=m"(*(slot))                                                          \
+        : [flag] "m"(gort_gc_barrier_on), [val] "r"(value)                             \
+        :                                                                              \
+        : slow);                                                                       \
+    break;                                                                             \
+  slow:                                                                                \
+    slow_fn(slot, value);                                                              \
+  } while (0)
+#else
+// Elsewhere (and when asked to, e.g. for ThreadSanitizer builds) the check and
+// the store are a no-suspend stretch marked in thread-local state.
+void portable_store(void** slot, void* value, bool init);
+#define GORT_GC_BARRIERED_STORE(slot, value, slow_fn) \
+  ::gort::gc::detail::portable_store(slot, value, (slow_fn) == &init_pointer_slow)
+#endif
+
+[[gnu::always_inline]] inline void write_pointer(void** slot, void* value) {
+  GORT_GC_BARRIERED_STORE(slot, value, write_pointer_slow);
+}
+[[gnu::always_inline]] inline void init_pointer(void** slot, void* value) {
+  GORT_GC_BARRIERED_STORE(slot, value, init_pointer_slow);
+}
+
+// ---- tracing ---------------------------------------------------------------------
+// The heap's address range, for the tracer's inline range check.
+extern std::uintptr_t g_heap_base;
+extern std::uintptr_t g_heap_size;
+void mark_pointer(Tracer& t, const void* p);  // p is inside the heap
+
+// ---- allocation ------------------------------------------------------------------
+void* alloc_object(const TypeInfo& type);  // zeroed; fatal off the runtime's threads
+void** root_slot_alloc();
+void root_slot_free(void** slot);
+
+// The type's name from the compiler, for reports (checkmark failures).
+template <class T>
+constexpr std::string_view pretty_function() {
+  return __PRETTY_FUNCTION__;
+}
+template <class T>
+constexpr std::string_view type_name_view() {
+  std::string_view f = pretty_function<T>();
+  std::size_t start = f.find("T = ");
+  if (start == std::string_view::npos) return "?";
+  start += 4;
+  std::size_t end = f.find_first_of(";]", start);
+  return f.substr(start, end - start);
+}
+template <class T>
+struct TypeName {
+  static constexpr std::string_view view = type_name_view<T>();
+  static constexpr auto chars = [] {
+    std::array<char, view.size() + 1> a{};
+    for (std::size_t i = 0; i < view.size(); i++) a[i] = view[i];
+    return a;
+  }();
+};
+
+template <class T>
+concept Traceable = requires(const T& obj, Tracer& t) { obj.trace(t); };
+
+template <class T>
+concept DeclaredPointerFree = requires { requires T::gc_pointer_free == true; };
+
+template <class T>
+constexpr void check_gc_type() {
+  static_assert(!std::is_array_v<T> && !std::is_reference_v<T> && !std::is_void_v<T>,
+                "gort::gc::make<T>: T must be an object type (arrays come as gc slices)");
+  static_assert(std::is_trivially_destructible_v<T>,
+                "gort::gc::make<T>: T has a non-trivial destructor, which the collector "
+                "never runs. Hold gc strings/slices instead of std ones, and use a "
+                "finalizer for cleanup.");
+  static_assert(alignof(T) <= 16, "gort::gc::make<T>: alignment above 16 bytes is not supported");
+  static_assert(Traceable<T> || std::is_trivially_copyable_v<T> || DeclaredPointerFree<T>,
+                "gort::gc::make<T>: T has no `void trace(gort::gc::Tracer&) const` method. A type "
+                "holding gc::Ptr fields must list them in one; a pointer-free type that is not "
+                "trivially copyable says `static constexpr bool gc_pointer_free = true;`.");
+}
+
+template <class T>
+void trace_thunk(const void* obj, Tracer& t) {
+  static_cast<const T*>(obj)->trace(t);
+}
+
+template <class T>
+constexpr auto trace_fn() -> void (*)(const void*, Tracer&) {
+  if constexpr (Traceable<T>) return &trace_thunk<T>;
+  else return nullptr;
+}
+
+template <class T>
+inline constinit TypeInfo type_info{
+    static_cast<std::uint32_t>(sizeof(T)), static_cast<std::uint32_t>(alignof(T)),
+    trace_fn<T>(), TypeName<T>::chars.data(), {0}};
+
+}  // namespace detail
+
+template <class T>
+const TypeInfo& type_of() {
+  detail::check_gc_type<T>();
+  return detail::type_info<T>;
+}
+
+// ---- gc::Ptr ----------------------------------------------------------------------
+// A pointer field of a GC object. Every store goes through the write barrier.
+// Reads are plain loads. Converts to T* implicitly.
+template <class T>
+class Ptr {
+ public:
+  constexpr Ptr() noexcept = default;
+  constexpr Ptr(std::nullptr_t) noexcept {}
+  Ptr(T* p) noexcept { detail::init_pointer(slot(), p); }
+  Ptr(const Ptr& o) noexcept { detail::init_pointer(slot(), o.p_); }
+  template <class U>
+    requires std::is_convertible_v<U*, T*>
+  Ptr(const Ptr<U>& o) noexcept {
+    detail::init_pointer(slot(), static_cast<T*>(o.get()));
+  }
+  ~Ptr() = default;
+
+  Ptr& operator=(const Ptr& o) noexcept {
+    detail::write_pointer(slot(), o.p_);
+    return *this;
+  }
+  Ptr& operator=(T* p) noexcept {
+    detail::write_pointer(slot(), p);
+    return *this;
+  }
+  Ptr& operator=(std::nullptr_t) noexcept {
+    detail::write_pointer(slot(), nullptr);
+    return *this;
+  }
+
+  T* get() const noexcept { return p_; }
+  T* operator->() const noexcept { return p_; }
+  T& operator*() const noexcept { return *p_; }
+  operator T*() const noexcept { return p_; }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+
+ private:
+  void** slot() noexcept { return reinterpret_cast<void**>(const_cast<std::remove_cv_t<T>**>(&p_)); }
+  T* p_ = nullptr;
+};
+
+// ---- the tracer ---------------------------------------------------------------------
+// Passed to a type's trace method; call it on each gc::Ptr field.
+class Tracer {
+ public:
+  template <class T>
+  void operator()(const Ptr<T>& p) {
+    visit(p.get());
+  }
+  // A pointer to (or into) a GC object held in some other form.
+  void visit(const void* p) {
+    auto a = reinterpret_cast<std::uintptr_t>(p);
+    if (a - detail::g_heap_base < detail::g_heap_size) detail::mark_pointer(*this, p);
+  }
+
+ private:
+  friend void detail::mark_pointer(Tracer&, const void*);
+  friend struct TracerAccess;
+  explicit Tracer(void* work) : work_(work) {}
+  void* work_;
+};
+
+// ---- gc::Root -------------------------------------------------------------------------
+// A pointer held outside the heap and outside goroutine stacks: in a global,
+// a std container, a member of a non-GC object, on a thread the runtime does
+// not own. The collector scans every live Root; creating and destroying one
+// takes a short lock. Copies are independent roots.
+template <class T>
+class Root {
+ public:
+  Root() : slot_(detail::root_slot_alloc()) {}
+  Root(std::nullptr_t) : Root() {}
+  Root(T* p) : Root() { detail::write_pointer(slot_, const_cast<std::remove_cv_t<T>*>(p)); }
+  Root(const Ptr<T>& p) : Root(p.get()) {}
+  Root(const Root& o) : Root(o.get()) {}
+  Root(Root&& o) noexcept : slot_(o.slot_) { o.slot_ = nullptr; }
+  ~Root() {
+    if (slot_ != nullptr) {
+      detail::write_pointer(slot_, nullptr);
+      detail::root_slot_free(slot_);
+    }
+  }
+  Root& operator=(const Root& o) {
+    if (slot_ == nullptr) slot_ = detail::root_slot_alloc();
+    detail::write_pointer(slot_, const_cast<std::remove_cv_t<T>*>(o.get()));
+    return *this;
+  }
+  Root& operator=(Root&& o) noexcept {
+    if (this != &o) {
+      this->~Root();
+      slot_ = o.slot_;
+      o.slot_ = nullptr;
+    }
+    return *this;
+  }
+  Root& operator=(T* p) {
+    if (slot_ == nullptr) slot_ = detail::root_slot_alloc();
+    detail::write_pointer(slot_, const_cast<std::remove_cv_t<T>*>(p));
+    return *this;
+  }
+
+  T* get() const noexcept { return slot_ != nullptr ? static_cast<T*>(*slot_) : nullptr; }
+  T* operator->() const noexcept { return get(); }
+  T& operator*() const noexcept { return *get(); }
+  operator T*() const noexcept { return get(); }
+  explicit operator bool() const noexcept { return get() != nullptr; }
+
+ private:
+  void** slot_;
+};
+
+// ---- allocation -------------------------------------------------------------------------
+// Allocates a T on the collected heap and constructs it with args. The memory
+// is zeroed first. From a goroutine (or g0 of an M holding a P); from any
+// other thread it is a fatal error.
+template <class T, class... Args>
+T* make(Args&&... args) {
+  detail::check_gc_type<T>();
+  void* mem = detail::alloc_object(detail::type_info<T>);
+  return ::new (mem) T(std::forward<Args>(args)...);
+}
+
+// Keeps p's object alive up to this point (Go's runtime.KeepAlive).
+inline void keep_alive(const void* p) { asm volatile("" : : "r"(p) : "memory"); }
+
+// ---- control ------------------------------------------------------------------------------
+// Runs a full collection and returns when its mark and sweep are done (Go's
+// runtime.GC). Call from a goroutine.
+void collect();
+// GOGC: the heap may grow to live * (1 + percent/100) before the next
+// cycle; negative turns heap-triggered collection off. Returns the old value.
+int set_gc_percent(int percent);
+
+}  // namespace gort::gc

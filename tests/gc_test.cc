@@ -1,0 +1,391 @@
+// tests/gc_test.cc — the collector: what must survive a collection and what
+// must not (issue 4). Poison mode is on, so a wrongly freed object loses its
+// contents, and "freed" is checked directly with gc::heap_object_allocated.
+//
+// A pointer the collector must not see is kept as `hidden` (its bits
+// inverted), since goroutine stacks are scanned conservatively.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "gc/collector.h"
+#include "gc/heap.h"
+#include "gc/mark.h"
+#include "gort/gort.h"
+
+namespace gc = gort::gc;
+
+namespace {
+
+struct Node {
+  gc::Ptr<Node> left, right;
+  std::int64_t value = 0;
+  std::int64_t check = 0;
+  explicit Node(std::int64_t v = 0) : value(v), check(~v) {}
+  bool intact() const { return check == ~value; }
+  void trace(gc::Tracer& t) const {
+    t(left);
+    t(right);
+  }
+};
+
+struct Blob {  // pointer-free (noscan)
+  std::uint64_t words[12];
+};
+
+struct Big {  // a large object: its own span
+  std::uint64_t words[8192];
+};
+
+std::uintptr_t hide(const void* p) { return ~reinterpret_cast<std::uintptr_t>(p); }
+template <class T>
+T* unhide(std::uintptr_t h) {
+  return reinterpret_cast<T*>(~h);
+}
+
+// Runs f (which returns a hidden pointer) on a goroutine of its own that has
+// exited before this returns, so that no stale copy of the pointer can stay
+// behind on the caller's stack or in its registers.
+template <class F>
+std::uintptr_t off_stack(F f) {
+  auto done = gort::make_chan<std::uintptr_t>();
+  std::int64_t before = gort::num_goroutine();
+  gort::go([&] { done.send(f()); });
+  std::uintptr_t h = done.recv();
+  while (gort::num_goroutine() > before) gort::yield();  // until it has exited
+  return h;
+}
+
+std::uintptr_t make_garbage_node(std::int64_t v) {
+  return off_stack([v] { return hide(gc::make<Node>(v)); });
+}
+
+// Clears the stack below the caller, where dead frames may hold stale pointers.
+[[gnu::noinline]] void scrub_stack() {
+  char buf[16384];
+  std::memset(buf, 0, sizeof buf);
+  asm volatile("" : : "r"(buf) : "memory");
+}
+
+// Asked on a goroutine of its own too: the question materialises the pointer.
+bool allocated(std::uintptr_t h) {
+  return off_stack([h] { return std::uintptr_t{gc::heap_object_allocated(unhide<void>(h))}; }) != 0;
+}
+
+void poison_on() { gc::collector().settings.poison = true; }
+
+}  // namespace
+
+TEST(GC, UnreachableObjectIsFreedAndPoisoned) {
+  poison_on();
+  std::uintptr_t h = make_garbage_node(42);
+  ASSERT_TRUE(allocated(h));
+  scrub_stack();
+  gc::collect();
+  EXPECT_FALSE(allocated(h));
+  // Poisoned: the slot's bytes are all kPoisonByte.
+  auto* bytes = unhide<unsigned char>(h);
+  EXPECT_EQ(bytes[sizeof(void*) * 2], gc::kPoisonByte);
+}
+
+TEST(GC, ObjectOnTheCollectingGoroutinesStackSurvives) {
+  poison_on();
+  Node* n = gc::make<Node>(7);
+  gc::collect();
+  EXPECT_TRUE(gc::heap_object_allocated(n));
+  EXPECT_TRUE(n->intact());
+  EXPECT_EQ(n->value, 7);
+  gc::keep_alive(n);
+}
+
+TEST(GC, ObjectOnlyOnAParkedGoroutinesStackSurvives) {
+  poison_on();
+  auto ready = gort::make_chan<int>(), go_on = gort::make_chan<int>();
+  std::atomic<bool> ok{false};
+  std::uintptr_t seen = 0;
+  gort::go([&] {
+    Node* n = gc::make<Node>(99);
+    seen = hide(n);
+    ready.send(1);
+    go_on.recv();  // parked here while main collects
+    ok = gc::heap_object_allocated(n) && n->intact() && n->value == 99;
+    gc::keep_alive(n);
+    ready.send(2);
+  });
+  ready.recv();
+  scrub_stack();
+  gc::collect();
+  EXPECT_TRUE(allocated(seen));
+  go_on.send(1);
+  ready.recv();
+  EXPECT_TRUE(ok.load());
+}
+
+TEST(GC, ObjectOnlyInACalleeSavedRegisterOfAParkedGoroutineSurvives) {
+  poison_on();
+  auto ready = gort::make_chan<int>(), go_on = gort::make_chan<int>();
+  std::atomic<bool> ok{false};
+  std::uintptr_t seen = 0;
+  gort::go([&] {
+    // r12 is callee-saved: the switch out of this goroutine saves it on its
+    // stack, the only place the pointer is.
+    register Node* n asm("r12") = gc::make<Node>(5);
+    asm volatile("" : "+r"(n));
+    seen = hide(n);
+    ready.send(1);
+    go_on.recv();
+    asm volatile("" : "+r"(n));
+    ok = gc::heap_object_allocated(n) && n->intact() && n->value == 5;
+    ready.send(2);
+  });
+  ready.recv();
+  scrub_stack();
+  gc::collect();
+  EXPECT_TRUE(allocated(seen));
+  go_on.send(1);
+  ready.recv();
+  EXPECT_TRUE(ok.load());
+}
+
+TEST(GC, ObjectOnlyInARegisterOfASpinningGoroutineSurvives) {
+  // The spinner never reaches a safepoint: the stop signal suspends it, and
+  // its registers (here r11, caller-saved) are scanned from the signal frame.
+  poison_on();
+  gort::set_gomaxprocs(2);
+  std::atomic<int> state{0};
+  std::atomic<bool> ok{false};
+  std::uintptr_t seen = 0;
+  gort::go([&] {
+    register Node* n asm("r11") = gc::make<Node>(11);
+    asm volatile("" : "+r"(n));
+    seen = hide(n);
+    state.store(1);
+    while (state.load(std::memory_order_relaxed) != 2) asm volatile("" : "+r"(n));
+    ok = gc::heap_object_allocated(n) && n->intact() && n->value == 11;
+    state.store(3);
+  });
+  while (state.load() != 1) gort::yield();
+  scrub_stack();
+  gc::collect();  // stops the spinner's thread with a signal
+  EXPECT_TRUE(allocated(seen));
+  state.store(2);
+  while (state.load() != 3) gort::yield();
+  EXPECT_TRUE(ok.load());
+}
+
+TEST(GC, ObjectOnlyInARootHandleSurvives) {
+  poison_on();
+  static gc::Root<Node>* global = nullptr;
+  std::uintptr_t h = off_stack([] {
+    global = new gc::Root<Node>(gc::make<Node>(3));
+    return hide(global->get());
+  });
+  scrub_stack();
+  gc::collect();
+  EXPECT_TRUE(allocated(h));
+  EXPECT_NE(off_stack([] { return std::uintptr_t{(*global)->intact()}; }), 0u);
+  delete global;  // the root goes away: the object is garbage now
+  scrub_stack();
+  gc::collect();
+  EXPECT_FALSE(allocated(h));
+}
+
+TEST(GC, RootHandleOnAForeignThreadKeepsItsObject) {
+  poison_on();
+  Node* n = gc::make<Node>(17);
+  std::uintptr_t h = hide(n);
+  std::atomic<int> phase{0};
+  std::atomic<bool> ok{false};
+  std::thread t([&, root = gc::Root<Node>(n)]() {
+    phase = 1;
+    while (phase.load() != 2) std::this_thread::yield();
+    ok = root->intact() && root->value == 17;
+  });
+  n = nullptr;
+  while (phase.load() != 1) gort::yield();
+  scrub_stack();
+  gc::collect();
+  EXPECT_TRUE(allocated(h));
+  phase = 2;
+  gort::blocking([&] { t.join(); });
+  EXPECT_TRUE(ok.load());
+}
+
+TEST(GC, OnlyAnInteriorPointerKeepsTheObject) {
+  poison_on();
+  Node* n = gc::make<Node>(21);
+  std::uintptr_t h = hide(n);
+  volatile std::int64_t* inside = &n->check;  // points into the middle
+  n = nullptr;
+  scrub_stack();
+  gc::collect();
+  EXPECT_TRUE(allocated(h));
+  EXPECT_EQ(*inside, ~std::int64_t{21});
+}
+
+TEST(GC, HeapPointersAreTracedPrecisely) {
+  poison_on();
+  // A list of 10,000 nodes reachable from one root handle.
+  gc::Root<Node> head = gc::make<Node>(0);
+  Node* tail = head.get();
+  std::vector<std::uintptr_t> hidden;
+  for (int i = 1; i < 10000; i++) {
+    Node* n = gc::make<Node>(i);
+    tail->left = n;
+    tail = n;
+    hidden.push_back(hide(n));
+  }
+  tail = nullptr;
+  scrub_stack();
+  gc::collect();
+  std::int64_t i = 0;
+  for (Node* n = head.get(); n != nullptr; n = n->left) {
+    ASSERT_TRUE(n->intact()) << i;
+    ASSERT_EQ(n->value, i++);
+  }
+  EXPECT_EQ(i, 10000);
+  head = nullptr;
+  scrub_stack();
+  gc::collect();
+  for (std::uintptr_t h : hidden) ASSERT_FALSE(allocated(h));
+}
+
+TEST(GC, UnreachableCyclesAreCollected) {
+  poison_on();
+  std::uintptr_t ha, hb;
+  [&]() __attribute__((noinline)) {
+    Node* a = gc::make<Node>(1);
+    Node* b = gc::make<Node>(2);
+    a->left = b;
+    b->left = a;
+    a->right = a;
+    ha = hide(a);
+    hb = hide(b);
+  }();
+  scrub_stack();
+  gc::collect();
+  EXPECT_FALSE(allocated(ha));
+  EXPECT_FALSE(allocated(hb));
+}
+
+TEST(GC, LargeObjectsLiveAndDie) {
+  poison_on();
+  Big* keep = gc::make<Big>();
+  keep->words[8191] = 77;
+  std::uintptr_t garbage = off_stack([] { return hide(gc::make<Big>()); });
+  scrub_stack();
+  gc::collect();
+  EXPECT_TRUE(gc::heap_object_allocated(keep));
+  EXPECT_TRUE(gc::heap_object_allocated(&keep->words[5000]));
+  EXPECT_EQ(keep->words[8191], 77u);
+  EXPECT_FALSE(allocated(garbage));
+  gc::keep_alive(keep);
+}
+
+TEST(GC, PointerFreeObjectsAreNotScanned) {
+  poison_on();
+  // A Blob whose words happen to hold a node's address does not keep it.
+  Blob* b = gc::make<Blob>();
+  std::uintptr_t h = off_stack([b] {
+    b->words[0] = reinterpret_cast<std::uintptr_t>(gc::make<Node>(1));
+    return ~b->words[0];
+  });
+  scrub_stack();
+  gc::collect();
+  EXPECT_TRUE(gc::heap_object_allocated(b));
+  EXPECT_FALSE(allocated(h));
+  gc::keep_alive(b);
+}
+
+TEST(GC, ValueInAChannelBufferSurvives) {
+  poison_on();
+  auto ch = gort::make_chan<Node*>(4);
+  std::uintptr_t h = hide([&]() __attribute__((noinline)) {
+    Node* n = gc::make<Node>(8);
+    ch.send(n);
+    return n;
+  }());
+  scrub_stack();
+  gc::collect();
+  EXPECT_TRUE(allocated(h));
+  Node* n = ch.recv();
+  EXPECT_TRUE(n->intact());
+}
+
+TEST(GC, CapturesOfAGoroutineNotYetRunSurvive) {
+  poison_on();
+  gort::set_gomaxprocs(1);
+  std::atomic<bool> ok{false};
+  auto done = gort::make_chan<int>(1);
+  std::uintptr_t h = [&]() __attribute__((noinline)) {
+    Node* n = gc::make<Node>(13);
+    gort::go([n, &ok, &done] {
+      ok = gc::heap_object_allocated(n) && n->intact();
+      done.send(1);
+    });
+    return hide(n);
+  }();
+  scrub_stack();
+  gc::collect();  // the new goroutine has not run: n is only in its closure
+  EXPECT_TRUE(allocated(h));
+  done.recv();
+  EXPECT_TRUE(ok.load());
+}
+
+TEST(GC, HeapReturnsToItsBaselineAfterManyCycles) {
+  gc::collect();
+  std::int64_t base = gc::heap().live_bytes.load();
+  for (int cycle = 0; cycle < 100; cycle++) {
+    [&]() __attribute__((noinline)) {
+      Node* keep = nullptr;
+      for (int i = 0; i < 2000; i++) {
+        Node* n = gc::make<Node>(i);
+        n->left = keep;
+        keep = n;
+        gc::make<Blob>();
+      }
+    }();
+    scrub_stack();
+    gc::collect();
+  }
+  std::int64_t after = gc::heap().live_bytes.load();
+  // Conservative scanning may keep a stray object or two alive.
+  EXPECT_LE(after, base + 4096) << "baseline " << base;
+}
+
+TEST(GC, StressManyCyclesKeepsAGraphIntact) {
+  poison_on();
+  // A tree that survives while garbage churns, with cycles triggered by the
+  // allocation volume (GOGC at 10%).
+  int old = gc::set_gc_percent(10);
+  std::uint32_t cycles0 = gc::collector().cycles.load();
+  gc::Root<Node> root = gc::make<Node>(0);
+  std::vector<Node*> all{root.get()};
+  for (int i = 1; i < 20000; i++) {
+    Node* parent = all[static_cast<std::size_t>(i - 1) / 2];
+    Node* n = gc::make<Node>(i);
+    if (i % 2 == 1) parent->left = n;
+    else parent->right = n;
+    all.push_back(n);  // (off the heap: only to find parents; the tree holds them)
+    for (int j = 0; j < 20; j++) gc::make<Blob>();
+  }
+  std::vector<Node*>().swap(all);
+  // Check every node through the tree.
+  std::int64_t count = 0;
+  std::vector<Node*> stack{root.get()};
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    ASSERT_TRUE(n->intact());
+    count++;
+    if (n->left) stack.push_back(n->left);
+    if (n->right) stack.push_back(n->right);
+  }
+  EXPECT_EQ(count, 20000);
+  EXPECT_GT(gc::collector().cycles.load() - cycles0, 2u);
+  gc::set_gc_percent(old);
+}
