@@ -37,3 +37,9 @@ void root_range_each(void (*fn)(const void*, std::size_t, void*), void* ctx) {
 }
 
 }  // namespace gort::base
+
+#include "base/gc_hooks.h"
+
+namespace gort::base {
+void (*gc_shade_range_hook)(const void* p, std::size_t n) = nullptr;
+}  // namespace gort::base

@@ -8,6 +8,7 @@
 #include "gc/collector.h"
 #include "gc/heap.h"
 #include "gc/mcache.h"
+#include "gort/sched.h"
 #include "sched/sched.h"
 
 namespace gort::gc {
@@ -115,6 +116,12 @@ void* alloc_large(const TypeInfo& t) {
   if (col.trigger_pending.load(std::memory_order_relaxed) ||
       should_collect(h.live_bytes.load(std::memory_order_relaxed)))
     maybe_collect();
+  // While a cycle marks, an allocating goroutine gives the background worker
+  // its turn at every refill (stage 2's stand-in for mark assists, which
+  // stage 3 brings): with one P the worker would otherwise never run.
+  if (col.phase.load(std::memory_order_relaxed) == Phase::mark && !gort::detail::tls_m->on_g0 &&
+      base::lock_depth() == 0)
+    gort::yield();
 
   if (t.size > kMaxSmallSize) return alloc_large(t);
   int sizeclass = class_of(t.size);

@@ -19,23 +19,23 @@ bool gort_gc_barrier_on = false;  // extern "C" (declared in gort/gc.h)
 void write_pointer_slow(void** slot, void* value) {
   base::NoSuspend ns;
   if (__atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE)) {
-    shade_from_barrier(*slot);
-    shade_from_barrier(value);
+    barrier_record(reinterpret_cast<std::uintptr_t>(*slot), reinterpret_cast<std::uintptr_t>(value));
   }
   __atomic_store_n(slot, value, __ATOMIC_RELEASE);
 }
 
 void init_pointer_slow(void** slot, void* value) {
   base::NoSuspend ns;
-  if (__atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE)) shade_from_barrier(value);
+  if (__atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE))
+    barrier_record(0, reinterpret_cast<std::uintptr_t>(value));
   __atomic_store_n(slot, value, __ATOMIC_RELEASE);
 }
 
 void portable_store(void** slot, void* value, bool init) {
   base::NoSuspend ns;
   if (__atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE)) {
-    if (!init) shade_from_barrier(*slot);
-    shade_from_barrier(value);
+    barrier_record(init ? 0 : reinterpret_cast<std::uintptr_t>(*slot),
+                   reinterpret_cast<std::uintptr_t>(value));
   }
   __atomic_store_n(slot, value, __ATOMIC_RELEASE);
 }

@@ -1,17 +1,13 @@
-// gc/barrier.h — what the write barrier's slow path does with the pointers it
-// shades (gc/barrier.cc has the slow path itself).
+// gc/barrier.h — where the write barrier's slow path puts the pointers it
+// shades (gc/work.cc): the running P's buffer, flushed into the mark queue.
 #pragma once
 
 #include <cstdint>
 
 namespace gort::gc {
 
-struct MarkState;
-
-// Greys the object p points into (if any). While marking.
-void shade_from_barrier(void* p);
-// Moves what the barrier shaded onto ms's work stack. World stopped or
-// marker only.
-void take_barrier_work(MarkState& ms);
+// Records two pointers (old and new value; 0 for none) for shading. While
+// marking, inside a no-suspend stretch.
+void barrier_record(std::uintptr_t a, std::uintptr_t b);
 
 }  // namespace gort::gc

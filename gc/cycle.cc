@@ -1,9 +1,17 @@
-// gc/cycle.cc — one collection cycle, its trigger, and its report.
+// gc/cycle.cc — a collection cycle, its trigger, and its report.
 //
-// Stage 1 of the plan in gc/README.md: the whole cycle runs with the world
-// stopped — release every P's cache, mark from the roots, (gccheckmark:
-// mark again into the check bits and compare), sweep every span, set the
-// next goal. Later stages move mark and sweep out of the pause.
+// A cycle (gc/README.md, "Collection"):
+//  1. start (world stopped, O(Ps)): turn the write barrier on and allocation
+//     black; wake the background worker;
+//  2. concurrent mark, by the worker goroutine (`GC worker (idle)` between
+//     cycles): root handles, registered ranges, every goroutine's stack once
+//     (gc/stackscan.cc), then grey objects until none are left and the
+//     barrier buffers come back empty;
+//  3. mark termination (world stopped): empty the barrier buffers and the
+//     queue (little is left), gccheckmark's verification, barrier off;
+//     then, still stopped in this stage of the build, sweep every span and
+//     set the next goal. (Stage 3 moves the sweep out of the pause.)
+// GODEBUG=gcstoptheworld=1 runs all of it with the world stopped.
 #include <stdlib.h>
 #include <time.h>
 
@@ -19,8 +27,13 @@
 #include "gc/mcache.h"
 #include "gc/stats.h"
 #include "gc/sweep.h"
+#include "gc/testing.h"
 #include "sched/sched.h"
 #include "gort/sched.h"
+#include "gort/sync.h"
+#include "gc/stackscan.h"
+#include "gc/work.h"
+#include "base/rootrange.h"
 #include "sched/stw.h"
 
 namespace gort::gc {
@@ -142,6 +155,7 @@ void put_ms(base::Printer& pr, std::uint64_t ns) {
 struct CycleTimes {
   std::int64_t start, mark_start, mark_term_start, end;
   std::int64_t heap0, heap1, heap2, goal, stacks;
+  std::int64_t pause1;  // the start pause
   int procs;
   bool forced;
 };
@@ -171,10 +185,6 @@ void print_trace(const CycleTimes& t, std::uint32_t n, double cpu_fraction) {
 
 // ---- the cycle -------------------------------------------------------------------------
 
-struct CycleArgs {
-  bool forced;
-};
-
 void release_all_caches() {
   using namespace gort::detail;
   Sched& s = sched();
@@ -203,39 +213,43 @@ void checkmark_pass() {
   ms.work.release();
 }
 
-// On g0 of the collecting goroutine's M, which holds a P.
-void run_cycle(void* arg) {
-  using namespace gort::detail;
-  auto* a = static_cast<CycleArgs*>(arg);
+void set_barrier(bool on) { __atomic_store_n(&detail::gort_gc_barrier_on, on, __ATOMIC_SEQ_CST); }
+
+// What a cycle records as it goes (one cycle at a time).
+CycleTimes g_times;
+std::atomic<std::uint32_t> g_started{0};  // cycles begun (Go's work.cycles)
+
+// Completion: goroutines waiting for cycle n to end (collect()).
+gort::Mutex* g_done_mu;
+gort::Cond* g_done_cv;
+
+void wait_completed(std::uint32_t n) {
+  g_done_mu->lock();
+  while (collector().cycles.load(std::memory_order_acquire) < n) g_done_cv->wait();
+  g_done_mu->unlock();
+}
+
+void notify_completed() {
+  g_done_mu->lock();
+  g_done_cv->broadcast();
+  g_done_mu->unlock();
+}
+
+// Mark termination and sweep, world already stopped; ms holds what is left.
+void finish_cycle_stopped(MarkState& ms) {
   Collector& c = collector();
   Heap& h = heap();
-  M* m = getm();
-  CycleTimes t{};
-  t.forced = a->forced;
-  t.start = base::nanotime();
-  stw_stop(m);
-  t.procs = gomaxprocs_now();
-
-  // Sweep termination: every cache lets its spans go.
-  release_all_caches();
-  t.heap0 = h.live_bytes.load(std::memory_order_relaxed);
-  t.mark_start = base::nanotime();
-
-  // Mark, with the world stopped (stage 1).
-  c.phase.store(Phase::mark, std::memory_order_release);
-  MarkState ms;
-  mark_roots(ms);
-  take_barrier_work(ms);
-  drain(ms);
-  t.mark_term_start = base::nanotime();
+  CycleTimes& t = g_times;
+  flush_all_barrier_buffers();
+  while (work_get(ms, SIZE_MAX) != 0) drain(ms);
+  set_barrier(false);
   c.phase.store(Phase::mark_termination, std::memory_order_release);
   if (g_testing_after_mark != nullptr) g_testing_after_mark();
   if (c.settings.checkmark) checkmark_pass();
-  t.stacks = ms.stack_bytes;
-  ms.work.release();
   t.heap1 = h.live_bytes.load(std::memory_order_relaxed);
 
-  // Sweep.
+  // Sweep (stage 1 and 2: all of it, here).
+  release_all_caches();
   SweepTotals sw = sweep_all();
   c.phase.store(Phase::off, std::memory_order_release);
   h.live_bytes.store(static_cast<std::int64_t>(sw.live_bytes), std::memory_order_relaxed);
@@ -246,31 +260,212 @@ void run_cycle(void* arg) {
   set_goal(c, c.last_marked);
   t.goal = c.goal.load(std::memory_order_relaxed);
   t.end = base::nanotime();
-
-  std::uint32_t n = c.cycles.load(std::memory_order_relaxed) + 1;
-  if (a->forced) c.forced_cycles.fetch_add(1, std::memory_order_relaxed);
-  stats_record_cycle(t.end - t.start, t.end - t.start, t.procs);
-  c.cycles.store(n, std::memory_order_release);
-  c.trigger_pending.store(false, std::memory_order_relaxed);
-  stw_start(m);
-  if (c.settings.trace > 0) print_trace(t, n, stats_cpu_fraction());
 }
 
-void run_cycle_from_goroutine(bool forced, std::uint32_t seen_cycles) {
+void complete_cycle_stopped(std::int64_t pause_ns) {
+  Collector& c = collector();
+  CycleTimes& t = g_times;
+  std::uint32_t n = c.cycles.load(std::memory_order_relaxed) + 1;
+  if (t.forced) c.forced_cycles.fetch_add(1, std::memory_order_relaxed);
+  stats_record_cycle(pause_ns, t.end - t.start, t.procs);
+  c.cycles.store(n, std::memory_order_release);
+  c.trigger_pending.store(false, std::memory_order_relaxed);
+}
+
+struct StartArgs {
+  bool forced;
+  std::uint32_t expect;  // start only if this many cycles have begun
+  bool started;
+};
+
+// Step 1, on g0 of the starting goroutine's M.
+void start_cycle_on_g0(void* arg) {
   using namespace gort::detail;
-  stw_mutex_lock();
-  // A cycle that finished while we waited answers a trigger (not a collect()).
-  if (forced || collector().cycles.load(std::memory_order_acquire) == seen_cycles) {
-    CycleArgs a{forced};
-    systemstack(run_cycle, &a);
+  auto* a = static_cast<StartArgs*>(arg);
+  Collector& c = collector();
+  Heap& h = heap();
+  if (g_started.load(std::memory_order_relaxed) != a->expect || c.phase.load() != Phase::off) return;
+  M* m = getm();
+  CycleTimes& t = g_times;
+  t = CycleTimes{};
+  t.forced = a->forced;
+  t.start = base::nanotime();
+  stw_stop(m);
+  t.procs = gomaxprocs_now();
+  t.heap0 = h.live_bytes.load(std::memory_order_relaxed);
+  g_started.store(a->expect + 1, std::memory_order_release);
+  a->started = true;
+  c.phase.store(Phase::mark, std::memory_order_release);
+  set_barrier(true);
+  if (c.settings.stoptheworld) {
+    // The whole cycle in this pause.
+    t.mark_start = base::nanotime();
+    MarkState ms;
+    mark_roots(ms);
+    drain(ms);
+    t.mark_term_start = base::nanotime();
+    t.stacks = ms.stack_bytes;
+    finish_cycle_stopped(ms);
+    ms.work.release();
+    complete_cycle_stopped(t.end - t.start);
+    stw_start(m);
+    return;
   }
-  stw_mutex_unlock();
+  t.mark_start = base::nanotime();
+  t.pause1 = t.mark_start - t.start;
+  stw_start(m);
+}
+
+// Step 3, on g0 of the worker's M.
+void mark_termination_on_g0(void*) {
+  using namespace gort::detail;
+  M* m = getm();
+  CycleTimes& t = g_times;
+  t.mark_term_start = base::nanotime();
+  stw_stop(m);
+  MarkState ms;
+  finish_cycle_stopped(ms);
+  ms.work.release();
+  complete_cycle_stopped(t.pause1 + (t.end - t.mark_term_start));
+  stw_start(m);
+}
+
+// ---- the background worker ---------------------------------------------------------
+
+base::Lock g_worker_lock;
+gort::detail::G* g_worker_parked = nullptr;
+bool g_worker_kicked = false;
+std::atomic<bool> g_worker_exists{false};
+
+void worker_park() {
+  using namespace gort::detail;
+  g_worker_lock.lock();
+  if (g_worker_kicked) {
+    g_worker_kicked = false;
+    g_worker_lock.unlock();
+    return;
+  }
+  g_worker_parked = getg();
+  gopark(park_unlock_commit, &g_worker_lock, WaitReason::gc_worker_idle);
+}
+
+void worker_kick() {
+  using namespace gort::detail;
+  g_worker_lock.lock();
+  G* gp = g_worker_parked;
+  g_worker_parked = nullptr;
+  if (gp == nullptr) g_worker_kicked = true;
+  g_worker_lock.unlock();
+  if (gp != nullptr) {
+    goready(gp);
+    wakep();  // an idle P should take it rather than wait for this goroutine to block
+  }
+}
+
+// Scans up to `budget` grey objects; false when ms and the queue are empty.
+bool drain_some(MarkState& ms, std::size_t budget) {
+  while (budget > 0) {
+    if (ms.work.len == 0 && work_get(ms, 256) == 0) return false;
+    budget -= drain_n(ms, budget);
+  }
+  return true;
+}
+
+void concurrent_mark() {
+  using namespace gort::detail;
+  MarkState ms;
+  M* self = getm();
+  G* me = getg();
+  std::uint32_t gen = g_started.load(std::memory_order_acquire);
+  ms.root_kind = "root handle";
+  scan_root_slots(ms);
+  ms.root_kind = "registered range (channel buffer)";
+  base::root_range_each(
+      [](const void* lo, std::size_t size, void* ctx) {
+        scan_conservative(*static_cast<MarkState*>(ctx), lo, static_cast<const char*>(lo) + size);
+      },
+      &ms);
+  ms.root_kind = nullptr;
+
+  // Every goroutine's stack, once.
+  std::int64_t cap = sched().ngoroutines.load() + 64;
+  G** gs = nullptr;
+  std::int64_t n;
+  for (;;) {
+    gs = static_cast<G**>(base::rt_alloc(static_cast<std::size_t>(cap) * sizeof(G*)));
+    if (gs == nullptr) gort::detail::throw_("runtime: out of memory (stack roots)");
+    n = allgs_snapshot(gs, cap);
+    if (n <= cap) break;
+    base::rt_free(gs);
+    cap = n + 64;
+  }
+  std::int64_t pending = 0;
+  for (std::int64_t i = 0; i < n; i++) {
+    if (gs[i] == me || gs[i]->is_system) continue;
+    gs[pending++] = gs[i];
+  }
+  while (pending > 0) {
+    std::int64_t left = 0;
+    for (std::int64_t i = 0; i < pending; i++) {
+      self = getm();
+      if (!scan_goroutine_stack(ms, gs[i], self, gen)) gs[left++] = gs[i];
+    }
+    pending = left;
+    drain_some(ms, 10000);
+    if (pending > 0) gort::yield();
+    if (pending > 0 && left == pending) sleep_ns(20'000);
+  }
+  base::rt_free(gs);
+  g_times.stacks = ms.stack_bytes;
+
+  // Grey objects until none are left, then ask every P's barrier buffer.
+  for (;;) {
+    while (drain_some(ms, 10000)) gort::yield();
+    if (flush_all_barrier_buffers() == 0 && work_empty() && ms.work.len == 0) break;
+  }
+  ms.work.release();
+}
+
+void worker_main() {
+  using namespace gort::detail;
+  getg()->is_system = true;
+  for (;;) {
+    worker_park();
+    concurrent_mark();
+    stw_mutex_lock();
+    systemstack(mark_termination_on_g0, nullptr);
+    stw_mutex_unlock();
+    notify_completed();
+    if (collector().settings.trace > 0)
+      print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
+  }
 }
 
 bool on_goroutine() {
   using namespace gort::detail;
   M* m = tls_m;
   return m != nullptr && !m->on_g0 && m->curg != nullptr && base::lock_depth() == 0;
+}
+
+bool testing_manual();
+
+// Begins cycle expect+1 unless it has begun. From a goroutine.
+void start_cycle(bool forced, std::uint32_t expect) {
+  using namespace gort::detail;
+  if (!g_worker_exists.exchange(true)) gort::go(worker_main);
+  StartArgs a{forced, expect, false};
+  stw_mutex_lock();
+  systemstack(start_cycle_on_g0, &a);
+  stw_mutex_unlock();
+  if (!a.started) return;
+  if (testing_manual()) return;
+  if (collector().settings.stoptheworld) {
+    notify_completed();
+    if (collector().settings.trace > 0)
+      print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
+    return;
+  }
+  worker_kick();
 }
 
 }  // namespace
@@ -282,6 +477,8 @@ void collector_init_from_env() {
   c.stress_countdown.store(c.settings.stress_every, std::memory_order_relaxed);
   set_goal(c, 0);
   stats().process_start = base::nanotime();
+  g_done_mu = new gort::Mutex();
+  g_done_cv = new gort::Cond(*g_done_mu);
 }
 
 void maybe_collect() {
@@ -289,13 +486,18 @@ void maybe_collect() {
     collector().trigger_pending.store(true, std::memory_order_relaxed);
     return;
   }
-  run_cycle_from_goroutine(false, collector().cycles.load(std::memory_order_acquire));
+  if (collector().phase.load(std::memory_order_acquire) != Phase::off) return;  // one is under way
+  start_cycle(false, g_started.load(std::memory_order_acquire));
 }
 
 void collect() {
   if (!on_goroutine()) gort::detail::fatal_("gort::gc::collect must be called from a goroutine");
   if (!heap_initialized()) heap_init();
-  run_cycle_from_goroutine(true, 0);
+  // Go's runtime.GC: finish the cycle under way, run one more, wait for it.
+  std::uint32_t n = g_started.load(std::memory_order_acquire);
+  wait_completed(n);
+  start_cycle(true, n);
+  wait_completed(n + 1);
 }
 
 int set_gc_percent(int percent) {
@@ -306,3 +508,102 @@ int set_gc_percent(int percent) {
 }
 
 }  // namespace gort::gc
+
+// ---- step-by-step cycles for tests (gc/testing.h) ------------------------------------
+
+namespace gort::gc {
+namespace {
+bool g_testing_manual = false;
+bool testing_manual() { return g_testing_manual; }
+}  // namespace
+}  // namespace gort::gc
+
+namespace gort::gc::testing {
+
+namespace {
+MarkState* g_ms = nullptr;
+int g_saved_percent = 100;
+
+void end_on_g0(void*) {
+  using namespace gort::detail;
+  M* m = getm();
+  CycleTimes& t = g_times;
+  t.mark_term_start = base::nanotime();
+  stw_stop(m);
+  std::uint32_t gen = g_started.load();
+  for_each_goroutine_unlocked(
+      [](G* gp, void* genp) {
+        if (gp->gcscan_gen != *static_cast<std::uint32_t*>(genp)) scan_goroutine_world_stopped(*g_ms, gp);
+      },
+      &gen);
+  finish_cycle_stopped(*g_ms);
+  complete_cycle_stopped(t.pause1 + (t.end - t.mark_term_start));
+  stw_start(m);
+}
+}  // namespace
+
+void manual_cycles(bool on) {
+  g_testing_manual = on;
+  if (on) g_saved_percent = set_gc_percent(-1);
+  else set_gc_percent(g_saved_percent);
+}
+
+void cycle_begin() {
+  if (!g_testing_manual) gort::detail::fatal_("gc::testing: call manual_cycles(true) first");
+  if (!heap_initialized()) heap_init();
+  std::uint32_t n = g_started.load();
+  wait_completed(n);
+  StartArgs a{true, n, false};
+  gort::detail::stw_mutex_lock();
+  gort::detail::systemstack(start_cycle_on_g0, &a);
+  gort::detail::stw_mutex_unlock();
+  g_ms = new MarkState();
+}
+
+bool scan_stack_of(std::int64_t goid) {
+  struct Find {
+    std::int64_t id;
+    gort::detail::G* g;
+  } f{goid, nullptr};
+  gort::detail::allgs_each(
+      [](gort::detail::G* gp, void* ctx) {
+        auto* f = static_cast<Find*>(ctx);
+        if (gp->id == f->id && gp->status.load() != gort::detail::GStatus::dead) f->g = gp;
+      },
+      &f);
+  if (f.g == nullptr) return false;
+  for (int i = 0; i < 1000; i++) {
+    if (scan_goroutine_stack(*g_ms, f.g, gort::detail::getm(), g_started.load())) return true;
+    gort::yield();
+  }
+  return false;
+}
+
+void scan_roots() {
+  scan_root_slots(*g_ms);
+  base::root_range_each(
+      [](const void* lo, std::size_t size, void* ctx) {
+        scan_conservative(*static_cast<MarkState*>(ctx), lo, static_cast<const char*>(lo) + size);
+      },
+      g_ms);
+}
+
+void drain() {
+  for (;;) {
+    while (drain_some(*g_ms, SIZE_MAX)) {
+    }
+    if (flush_all_barrier_buffers() == 0 && work_empty() && g_ms->work.len == 0) break;
+  }
+}
+
+void cycle_end() {
+  gort::detail::stw_mutex_lock();
+  gort::detail::systemstack(end_on_g0, nullptr);
+  gort::detail::stw_mutex_unlock();
+  g_ms->work.release();
+  delete g_ms;
+  g_ms = nullptr;
+  notify_completed();
+}
+
+}  // namespace gort::gc::testing

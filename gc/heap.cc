@@ -6,6 +6,8 @@
 
 #include "base/alloc.h"
 #include "base/fail.h"
+#include "base/gc_hooks.h"
+#include "gc/work.h"
 
 namespace gort::gc {
 
@@ -29,6 +31,7 @@ void heap_init() {
   Heap* h = ::new (detail_heap::storage) Heap(kDefaultReserve);
   gort::gc::detail::g_heap_base = h->pages.base();
   gort::gc::detail::g_heap_size = h->pages.reserved_bytes();
+  base::gc_shade_range_hook = &shade_range;
   detail_heap::initialized.store(true, std::memory_order_release);
 }
 

@@ -1,8 +1,6 @@
 // gc/mark.cc — see mark.h.
 #include "gc/mark.h"
 
-#include "gc/barrier.h"
-
 #include <sys/ucontext.h>
 
 #include <cstring>
@@ -24,20 +22,15 @@
 namespace gort::gc {
 
 struct TracerAccess {
-  static Tracer make(MarkState *ms) { return Tracer(ms); }
-  static MarkState *state(Tracer &t) {
-    return static_cast<MarkState *>(t.work_);
-  }
+  static Tracer make(MarkState* ms) { return Tracer(ms); }
+  static MarkState* state(Tracer& t) { return static_cast<MarkState*>(t.work_); }
 };
 
 void WorkStack::grow() {
   std::size_t ncap = cap == 0 ? 4096 : cap * 2;
-  auto *nd = static_cast<std::uintptr_t *>(
-      base::rt_alloc(ncap * sizeof(std::uintptr_t)));
-  if (nd == nullptr)
-    gort::detail::throw_("runtime: out of memory (mark stack)");
-  if (len != 0)
-    std::memcpy(nd, data, len * sizeof(std::uintptr_t));
+  auto* nd = static_cast<std::uintptr_t*>(base::rt_alloc(ncap * sizeof(std::uintptr_t)));
+  if (nd == nullptr) gort::detail::throw_("runtime: out of memory (mark stack)");
+  if (len != 0) std::memcpy(nd, data, len * sizeof(std::uintptr_t));
   base::rt_free(data);
   data = nd;
   cap = ncap;
@@ -51,14 +44,11 @@ void WorkStack::release() {
 
 namespace {
 
-[[noreturn, gnu::noinline]] void checkmark_failure(MarkState &ms, Span *s,
-                                                   std::uint32_t idx) {
+[[noreturn, gnu::noinline]] void checkmark_failure(MarkState& ms, Span* s, std::uint32_t idx) {
   std::uintptr_t obj = s->object_at(idx);
   {
     base::Printer pr;
-    pr.str("runtime: checkmarks found unexpected unmarked object obj=")
-        .hex(obj)
-        .str("\n");
+    pr.str("runtime: checkmarks found unexpected unmarked object obj=").hex(obj).str("\n");
     pr.str("runtime: object type=")
         .str(s->type != nullptr ? s->type->name : "(pointer-free)")
         .str(" size=")
@@ -69,22 +59,20 @@ namespace {
         .hex(s->base + std::uintptr_t{s->npages} * kPageSize)
         .str("\n");
     if (ms.scanning != 0) {
-      Span *from = heap().span_of(reinterpret_cast<void *>(ms.scanning));
+      Span* from = heap().span_of(reinterpret_cast<void*>(ms.scanning));
       pr.str("runtime: found in object ")
           .hex(ms.scanning)
           .str(" type=")
-          .str(from != nullptr && from->type != nullptr ? from->type->name
-                                                        : "?")
+          .str(from != nullptr && from->type != nullptr ? from->type->name : "?")
           .str("\n");
     } else if (ms.root_kind != nullptr) {
       pr.str("runtime: found in root: ").str(ms.root_kind).str("\n");
     }
-  } // printed before the throw
+  }  // printed before the throw
   gort::detail::throw_("checkmark found unmarked object");
 }
 
-[[noreturn, gnu::noinline]] void bad_pointer(MarkState &ms, std::uintptr_t p,
-                                             Span *s) {
+[[noreturn, gnu::noinline]] void bad_pointer(MarkState& ms, std::uintptr_t p, Span* s) {
   {
     base::Printer pr;
     pr.str("runtime: pointer ")
@@ -94,59 +82,49 @@ namespace {
         .str(" elemsize=")
         .u64(s->elemsize)
         .str("\n");
-    if (ms.scanning != 0)
-      pr.str("runtime: found in object ").hex(ms.scanning).str("\n");
+    if (ms.scanning != 0) pr.str("runtime: found in object ").hex(ms.scanning).str("\n");
   }
   gort::detail::throw_("found bad pointer in gort heap");
 }
 
-inline void mark_slot(MarkState &ms, Span *s, std::uint32_t idx) {
+inline void mark_slot(MarkState& ms, Span* s, std::uint32_t idx) {
   if (!ms.checkmark) [[likely]] {
     if (s->try_mark(idx)) {
       ms.marked_bytes += s->elemsize;
-      if (s->kind != SpanKind::noscan)
-        ms.work.push(s->object_at(idx));
+      if (s->kind != SpanKind::noscan) ms.work.push(s->object_at(idx));
     }
     return;
   }
   std::uint64_t bit = std::uint64_t{1} << (idx % 64);
-  std::uint64_t &w = s->check_bits[idx / 64];
-  if ((w & bit) != 0)
-    return;
+  std::uint64_t& w = s->check_bits[idx / 64];
+  if ((w & bit) != 0) return;
   w |= bit;
-  if (!s->marked(idx))
-    checkmark_failure(ms, s, idx);
-  if (s->kind != SpanKind::noscan)
-    ms.work.push(s->object_at(idx));
+  if (!s->marked(idx)) checkmark_failure(ms, s, idx);
+  if (s->kind != SpanKind::noscan) ms.work.push(s->object_at(idx));
 }
 
 // Finds the span and slot of addr; false if addr is not inside an object.
-inline bool find_slot(std::uintptr_t addr, Span **out_s,
-                      std::uint32_t *out_idx) {
-  Span *s = heap().span_of(reinterpret_cast<void *>(addr));
-  if (s == nullptr)
-    return false;
+inline bool find_slot(std::uintptr_t addr, Span** out_s, std::uint32_t* out_idx) {
+  Span* s = heap().span_of(reinterpret_cast<void*>(addr));
+  if (s == nullptr) return false;
   if (s->sizeclass == 0) {
     *out_s = s;
     *out_idx = 0;
     return true;
   }
-  if (addr >= s->limit())
-    return false; // the span's unused tail
+  if (addr >= s->limit()) return false;  // the span's unused tail
   *out_s = s;
   *out_idx = s->index_of(addr);
   return true;
 }
 
-} // namespace
+}  // namespace
 
-void mark_conservative(MarkState &ms, std::uintptr_t addr) {
-  Span *s;
+void mark_conservative(MarkState& ms, std::uintptr_t addr) {
+  Span* s;
   std::uint32_t idx;
-  if (!find_slot(addr, &s, &idx))
-    return;
-  if (!s->allocated(idx))
-    return; // a stale word pointing at a free slot
+  if (!find_slot(addr, &s, &idx)) return;
+  if (!s->allocated(idx)) return;  // a stale word pointing at a free slot
   mark_slot(ms, s, idx);
 }
 
@@ -155,13 +133,12 @@ namespace {
 std::int64_t g_debug_goid = 0;
 }
 
-GORT_NO_ASAN void scan_conservative(MarkState &ms, const void *lo,
-                                    const void *hi) {
+GORT_NO_ASAN void scan_conservative(MarkState& ms, const void* lo, const void* hi) {
   auto a = (reinterpret_cast<std::uintptr_t>(lo) + 7) & ~std::uintptr_t{7};
   auto b = reinterpret_cast<std::uintptr_t>(hi) & ~std::uintptr_t{7};
   std::uintptr_t base = detail::g_heap_base, size = detail::g_heap_size;
   for (; a < b; a += 8) {
-    std::uintptr_t w = *reinterpret_cast<const volatile std::uintptr_t *>(a);
+    std::uintptr_t w = *reinterpret_cast<const volatile std::uintptr_t*>(a);
     if (w - base < size) {
       if (g_debug_find != 0 && w == g_debug_find) [[unlikely]]
         base::Printer()
@@ -185,33 +162,39 @@ GORT_NO_ASAN void scan_conservative(MarkState &ms, const void *lo,
 
 namespace detail {
 
-void mark_pointer(Tracer &t, const void *p) {
-  MarkState &ms = *TracerAccess::state(t);
+void mark_pointer(Tracer& t, const void* p) {
+  MarkState& ms = *TracerAccess::state(t);
   auto addr = reinterpret_cast<std::uintptr_t>(p);
-  Span *s;
+  Span* s;
   std::uint32_t idx;
-  if (!find_slot(addr, &s, &idx))
-    return;
+  if (!find_slot(addr, &s, &idx)) return;
   if (!s->allocated(idx)) [[unlikely]]
     bad_pointer(ms, addr, s);
   mark_slot(ms, s, idx);
 }
 
-} // namespace detail
+}  // namespace detail
 
-void drain(MarkState &ms) {
+std::size_t drain_n(MarkState& ms, std::size_t max) {
   Tracer tracer = TracerAccess::make(&ms);
-  Heap &h = heap();
+  Heap& h = heap();
   std::uintptr_t obj;
-  while (ms.work.pop(&obj)) {
-    Span *s = h.span_of(reinterpret_cast<void *>(obj));
-    if (s == nullptr || s->type == nullptr)
-      continue;
+  std::size_t n = 0;
+  while (n < max && ms.work.pop(&obj)) {
+    n++;
+    Span* s = h.span_of(reinterpret_cast<void*>(obj));
+    if (s == nullptr || s->type == nullptr) continue;
     ms.scanning = obj;
     ms.scanned_bytes += s->elemsize;
-    s->type->trace(reinterpret_cast<const void *>(obj), tracer);
+    s->type->trace(reinterpret_cast<const void*>(obj), tracer);
   }
   ms.scanning = 0;
+  return n;
+}
+
+void drain(MarkState& ms) {
+  while (drain_n(ms, SIZE_MAX) != 0) {
+  }
 }
 
 // ---- roots
@@ -226,79 +209,94 @@ using gort::detail::P;
 
 // Where the live part of a stopped goroutine's stack begins, or its low end
 // when that cannot be known (then all of it is scanned: safe, if slower).
-std::uintptr_t live_stack_start(G *gp, GStatus st) {
+std::uintptr_t live_stack_start(G* gp, GStatus st) {
   auto lo = reinterpret_cast<std::uintptr_t>(gp->stack.lo);
   auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
   std::uintptr_t sp = lo;
-  M *m = gp->m;
+  M* m = gp->m;
   switch (st) {
-  case GStatus::running:
-    if (m != nullptr && m->curg == gp) {
-      if (m->on_g0) {
-        sp = reinterpret_cast<std::uintptr_t>(
-            gp->ctx); // in systemstack or switching out
-      } else if (m->suspended.load(std::memory_order_acquire)) {
-        sp = m->suspended_sp - 128; // and the red zone below it
+    case GStatus::running:
+      if (m != nullptr && m->curg == gp) {
+        if (m->on_g0) {
+          sp = reinterpret_cast<std::uintptr_t>(gp->ctx);  // in systemstack or switching out
+        } else if (m->suspended.load(std::memory_order_acquire)) {
+          sp = m->suspended_sp - 128;  // and the red zone below it
+        }
       }
-    }
-    break;
-  case GStatus::syscall:
-    // gort::blocking spilled the caller's registers above this point; what
-    // the blocking function does below it is not ours to see.
-    sp = gp->syscall_sp;
-    break;
-  default:
-    sp =
-        reinterpret_cast<std::uintptr_t>(gp->ctx); // saved registers sit at ctx
-    break;
+      break;
+    case GStatus::syscall:
+      // gort::blocking spilled the caller's registers above this point; what
+      // the blocking function does below it is not ours to see.
+      sp = gp->syscall_sp;
+      break;
+    default:
+      sp = reinterpret_cast<std::uintptr_t>(gp->ctx);  // saved registers sit at ctx
+      break;
   }
-  if (sp < lo || sp > hi)
-    sp = lo;
+  if (sp < lo || sp > hi) sp = lo;
   return sp;
 }
 
-void scan_goroutine(G *gp, void *ctx) {
-  auto &ms = *static_cast<MarkState *>(ctx);
+void scan_goroutine(G* gp, void* ctx) {
+  auto& ms = *static_cast<MarkState*>(ctx);
   GStatus st = gp->status.load(std::memory_order_acquire);
-  if (st == GStatus::dead)
-    return;
+  if (st == GStatus::dead) return;
   g_debug_goid = gp->id;
   ms.root_kind = "goroutine closure";
   if (gp->fn != nullptr && gp->fn_size != 0)
-    scan_conservative(ms, gp->fn, static_cast<char *>(gp->fn) + gp->fn_size);
-  if (gp->stack.lo == nullptr)
-    return;
+    scan_conservative(ms, gp->fn, static_cast<char*>(gp->fn) + gp->fn_size);
+  if (gp->stack.lo == nullptr) return;
   ms.root_kind = "goroutine stack";
   std::uintptr_t sp = live_stack_start(gp, st);
-  ms.stack_bytes += static_cast<std::int64_t>(
-      reinterpret_cast<std::uintptr_t>(gp->stack.hi) - sp);
-  scan_conservative(ms, reinterpret_cast<void *>(sp), gp->stack.hi);
+  ms.stack_bytes += static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(gp->stack.hi) - sp);
+  scan_conservative(ms, reinterpret_cast<void*>(sp), gp->stack.hi);
 }
 
-void scan_range(const void *lo, std::size_t size, void *ctx) {
-  scan_conservative(*static_cast<MarkState *>(ctx), lo,
-                    static_cast<const char *>(lo) + size);
+}  // namespace
+
+void scan_goroutine_world_stopped(MarkState& ms, G* gp) { scan_goroutine(gp, &ms); }
+
+namespace {
+
+void scan_range(const void* lo, std::size_t size, void* ctx) {
+  scan_conservative(*static_cast<MarkState*>(ctx), lo, static_cast<const char*>(lo) + size);
 }
 
-} // namespace
+}  // namespace
 
-void mark_roots(MarkState &ms) {
+// Calls fn for every goroutine from a snapshot, without holding the allgs
+// lock while fn runs (a mark may throw, and the report walks allgs too).
+void for_each_goroutine_unlocked(void (*fn)(G*, void*), void* ctx) {
   using namespace gort::detail;
-  Sched &s = sched();
+  std::int64_t cap = sched().ngoroutines.load() + 64;
+  for (;;) {
+    auto** gs = static_cast<G**>(base::rt_alloc(static_cast<std::size_t>(cap) * sizeof(G*)));
+    if (gs == nullptr) gort::detail::throw_("runtime: out of memory (stack roots)");
+    std::int64_t n = allgs_snapshot(gs, cap);
+    if (n <= cap) {
+      for (std::int64_t i = 0; i < n; i++) fn(gs[i], ctx);
+      base::rt_free(gs);
+      return;
+    }
+    base::rt_free(gs);
+    cap = n + 64;
+  }
+}
+
+void mark_roots(MarkState& ms) {
+  using namespace gort::detail;
+  Sched& s = sched();
   // Registers of threads the stop signal caught in user code (whichever
   // goroutine's code they were running).
   ms.root_kind = "registers of a stopped goroutine";
   for (std::int32_t i = 0; i < s.nallp; i++) {
-    P *p = s.allp[i];
-    if (p == nullptr ||
-        p->status.load(std::memory_order_acquire) != PStatus::gcstop)
-      continue;
-    M *m = p->m;
-    if (m == nullptr || !m->suspended.load(std::memory_order_acquire))
-      continue;
+    P* p = s.allp[i];
+    if (p == nullptr || p->status.load(std::memory_order_acquire) != PStatus::gcstop) continue;
+    M* m = p->m;
+    if (m == nullptr || !m->suspended.load(std::memory_order_acquire)) continue;
     scan_conservative(ms, m->suspended_regs, m->suspended_regs + NGREG);
   }
-  allgs_each(scan_goroutine, &ms);
+  for_each_goroutine_unlocked([](G* gp, void* ctx) { scan_goroutine(gp, ctx); }, &ms);
   ms.root_kind = "root handle";
   scan_root_slots(ms);
   ms.root_kind = "registered range (channel buffer)";
@@ -306,59 +304,26 @@ void mark_roots(MarkState &ms) {
   ms.root_kind = nullptr;
 }
 
-} // namespace gort::gc
-
-// ---- the barrier's grey objects
-// ---------------------------------------------------
+}  // namespace gort::gc
 
 namespace gort::gc {
 
-namespace {
-base::Lock g_barrier_lock;
-MarkState g_barrier_state; // its work stack collects what barriers shade
-} // namespace
-
-void shade_from_barrier(void *p) {
-  auto a = reinterpret_cast<std::uintptr_t>(p);
-  if (a - detail::g_heap_base >= detail::g_heap_size)
-    return;
-  base::Guard<base::Lock> g(g_barrier_lock);
-  mark_conservative(g_barrier_state, a);
-}
-
-void take_barrier_work(MarkState &ms) {
-  base::Guard<base::Lock> g(g_barrier_lock);
-  std::uintptr_t obj;
-  while (g_barrier_state.work.pop(&obj))
-    ms.work.push(obj);
-  ms.marked_bytes += g_barrier_state.marked_bytes;
-  g_barrier_state.marked_bytes = 0;
-}
-
-} // namespace gort::gc
-
-namespace gort::gc {
-
-bool heap_object_allocated(const void *p) {
-  if (!heap_initialized())
-    return false;
-  Span *s;
+bool heap_object_allocated(const void* p) {
+  if (!heap_initialized()) return false;
+  Span* s;
   std::uint32_t idx;
-  if (!find_slot(reinterpret_cast<std::uintptr_t>(p), &s, &idx))
-    return false;
+  if (!find_slot(reinterpret_cast<std::uintptr_t>(p), &s, &idx)) return false;
   return s->allocated(idx);
 }
 
 // Test hook (collector.h): clears the mark of an object after the mark.
 void (*g_testing_after_mark)() = nullptr;
 
-void testing_unmark(const void *p) {
-  Span *s;
+void testing_unmark(const void* p) {
+  Span* s;
   std::uint32_t idx;
-  if (!find_slot(reinterpret_cast<std::uintptr_t>(p), &s, &idx))
-    return;
-  s->mark_bits[idx / 64].fetch_and(~(std::uint64_t{1} << (idx % 64)),
-                                   std::memory_order_relaxed);
+  if (!find_slot(reinterpret_cast<std::uintptr_t>(p), &s, &idx)) return;
+  s->mark_bits[idx / 64].fetch_and(~(std::uint64_t{1} << (idx % 64)), std::memory_order_relaxed);
 }
 
-} // namespace gort::gc
+}  // namespace gort::gc

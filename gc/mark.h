@@ -23,6 +23,10 @@
 
 #include "gc/heap.h"
 
+namespace gort::detail {
+struct G;
+}
+
 namespace gort::gc {
 
 struct WorkStack {
@@ -59,8 +63,15 @@ void scan_conservative(MarkState& ms, const void* lo, const void* hi);
 // All roots: every goroutine's stack, registers and entry closure, root
 // handles, registered ranges. World stopped.
 void mark_roots(MarkState& ms);
-// Scans grey objects until none are left.
+// One goroutine's stack, registers and closure, the world stopped.
+void scan_goroutine_world_stopped(MarkState& ms, gort::detail::G* gp);
+// Calls fn(gp, ctx) for every goroutine ever created (a snapshot: no lock
+// held while fn runs).
+void for_each_goroutine_unlocked(void (*fn)(gort::detail::G*, void*), void* ctx);
+// Scans grey objects until none are left on ms's own stack.
 void drain(MarkState& ms);
+// Scans up to max grey objects; returns how many it scanned.
+std::size_t drain_n(MarkState& ms, std::size_t max);
 
 // Debugging: when set, conservative scans report where they find this word.
 extern std::uintptr_t g_debug_find;

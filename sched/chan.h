@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "base/gc_hooks.h"
 #include "base/lock.h"
 #include "base/rootrange.h"
 #include "gort/chan.h"
@@ -64,6 +65,7 @@ struct hchan {
 
 // Element moves (memcpy for trivially copyable types).
 inline void elem_move(const ElemOps* ops, void* dst, void* src) {
+  base::gc_shade_range(src, ops->size);  // a value changing hands while the collector marks
   if (ops->trivial) {
     __builtin_memcpy(dst, src, ops->size);
   } else {

@@ -39,6 +39,11 @@ enum class WaitReason : std::uint8_t {
   sync_cond_wait,
   stop_the_world,
   preempted,
+  gc_worker_idle,
+  gc_assist_wait,
+  gc_sweep_wait,
+  finalizer_wait,
+  force_gc_idle,
 };
 const char* wait_reason_string(WaitReason r);
 const char* status_string(GStatus s);
@@ -86,6 +91,12 @@ struct G {
   // Its C++ exception-handling state while it is switched out (eh_state.h).
   void* eh_caught = nullptr;
   unsigned int eh_uncaught = 0;
+  // The collector's stack scan (gc/stackscan.cc): gcscan is 1 while a marker
+  // scans this goroutine's stack, which must not run meanwhile (execute and
+  // every other switch to running wait for it: see gc_scan_wait).
+  // gcscan_gen is the collection whose scan is done.
+  std::atomic<std::uint32_t> gcscan{0};
+  std::uint32_t gcscan_gen = 0;
   // Where it entered a blocking call: tracebacks of [syscall] goroutines start here.
   std::uintptr_t syscall_pc = 0, syscall_sp = 0, syscall_bp = 0;
 };

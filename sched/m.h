@@ -69,6 +69,13 @@ struct M {
   std::uintptr_t suspended_sp = 0;
   std::uintptr_t suspended_regs[32] = {};
 
+  // A marker asking this thread to stop so that it can scan the stack of
+  // the goroutine it runs (gc/stackscan.cc). scan_state: 0 idle, 1 asked,
+  // 2 suspended (registers in suspended_regs, goroutine in scan_g),
+  // 3 declined (the signal landed where the thread may not stop).
+  std::atomic<std::uint32_t> scan_state{0};
+  G* scan_g = nullptr;
+
   // Dying (runtime/fatal.cc): Go's m.dying and m.throwing.
   int dying = 0;
   std::uint8_t throwing = 0;  // 0 none, 1 user fatal, 2 runtime throw

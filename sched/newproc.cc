@@ -17,6 +17,7 @@
 #include "base/lock.h"
 #include "gort/sched.h"
 #include "base/fail.h"
+#include "base/gc_hooks.h"
 #include "sched/sched.h"
 
 namespace gort::detail {
@@ -147,6 +148,10 @@ void newproc_start(GoSlot slot, void (*invoke)(void*), void (*destroy)(void*)) {
   gp->eh_caught = nullptr;
   gp->eh_uncaught = 0;
   gp->syscall_pc = gp->syscall_sp = gp->syscall_bp = 0;
+  // While the collector marks, what the closure captured is shaded: a new
+  // goroutine's stack is never scanned in the cycle it was born in.
+  base::gc_shade_range(gp->fn, gp->fn_size);
+  gp->gcscan_gen = 0;
   gp->status.store(GStatus::runnable, std::memory_order_relaxed);
   s.ngoroutines.fetch_add(1, std::memory_order_relaxed);
   M* m = tls_m;
@@ -182,6 +187,11 @@ const char* wait_reason_string(WaitReason r) {
     case WaitReason::sync_cond_wait: return "sync.Cond.Wait";
     case WaitReason::stop_the_world: return "stop the world";
     case WaitReason::preempted: return "preempted";
+    case WaitReason::gc_worker_idle: return "GC worker (idle)";
+    case WaitReason::gc_assist_wait: return "GC assist wait";
+    case WaitReason::gc_sweep_wait: return "GC sweep wait";
+    case WaitReason::finalizer_wait: return "finalizer wait";
+    case WaitReason::force_gc_idle: return "force gc (idle)";
   }
   return "unknown";
 }

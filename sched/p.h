@@ -67,6 +67,12 @@ struct P {
   bool retire = false;  // beyond GOMAXPROCS: give it up at the next schedule
 
   gc::MCache* mcache = nullptr;  // the collector's allocation cache (gc/mcache.h)
+  // The write barrier's buffer of pointers to shade (gc/barrier.cc): filled
+  // by this P's goroutines while the collector marks, emptied into the mark
+  // queue when full or by a marker (under wb_lock, a spin lock).
+  std::atomic<std::uint32_t> wb_lock{0};
+  std::uint32_t wb_n = 0;
+  std::uintptr_t wb_buf[256];
 };
 
 // Run queue operations (sched/runq.cc).

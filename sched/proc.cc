@@ -325,7 +325,7 @@ G* execute(M* m, G* gp) {
   // Invariant: a goroutine is in at most one run queue, so it is runnable here.
   if (gp->status.load(std::memory_order_relaxed) != GStatus::runnable)
     throw_("execute: goroutine is not runnable");
-  gp->status.store(GStatus::running, std::memory_order_relaxed);
+  set_running(gp);
   gp->m = m;
   m->curg = gp;
   p->schedtick++;
@@ -391,7 +391,7 @@ void switch_direct(M* m, P* p, G* gp, G* next) {
   m->direct_prev = gp;
   eh_save(m, gp);
   p->schedtick++;
-  next->status.store(GStatus::running, std::memory_order_relaxed);
+  set_running(next);
   next->m = m;
   m->curg = next;
   asan_start_switch(&gp->asan_fake_stack, next->stack.lo, next->stack.size());

@@ -102,6 +102,15 @@ inline void safepoint() {
     safepoint_slow();
 }
 
+// Every switch of a goroutine to running goes through here: if a marker is
+// scanning its stack right now (G::gcscan), wait until it is done. The store
+// and the load are sequentially consistent, against the marker's CAS of
+// gcscan and load of the status: one of the two sees the other.
+inline void set_running(G* gp) {
+  gp->status.store(GStatus::running, std::memory_order_seq_cst);
+  while (gp->gcscan.load(std::memory_order_seq_cst) != 0) base::cpu_relax();
+}
+
 // Switches to g0 and carries out `req`; returns when the goroutine next runs.
 void mcall(Request& req);
 

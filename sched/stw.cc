@@ -41,28 +41,33 @@ void send_stop_signals(M* self) {
   }
 }
 
+// Keeps the interrupted goroutine's registers for the collector, moving its
+// pc back to the start of a restartable sequence it is half-way through.
+void record_registers(M* m, ucontext_t* uc) {
+  static_assert(NGREG <= 32);
+  auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  std::uintptr_t restart = base::restart_pc(pc);
+  if (restart != pc) uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(restart);
+  for (int i = 0; i < NGREG; i++)
+    m->suspended_regs[i] = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[i]);
+  m->suspended_sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+}
+
 void on_sigurg(int, siginfo_t*, void* ucv) {
   int saved_errno = errno;
   Sched& s = sched();
   M* m = tls_m;
-  if (m != nullptr && s.gcwaiting.load(std::memory_order_acquire) && !m->on_g0 &&
-      base::tls_lock_depth == 0 && m->p != nullptr && !m->in_syscall && m->curg != nullptr) {
+  auto* uc = static_cast<ucontext_t*>(ucv);
+  // Only a thread in user code on a goroutine may stop here: on g0 or holding
+  // a runtime lock it reaches the scheduler within a bounded number of steps.
+  bool may_stop = m != nullptr && !m->on_g0 && base::tls_lock_depth == 0 && m->p != nullptr &&
+                  !m->in_syscall && m->curg != nullptr;
+  bool stopped = false;
+  if (may_stop && s.gcwaiting.load(std::memory_order_acquire)) {
     P* p = m->p;
     PStatus expected = PStatus::running;
     if (p->status.compare_exchange_strong(expected, PStatus::gcstop, std::memory_order_acq_rel)) {
-      auto* uc = static_cast<ucontext_t*>(ucv);
-      static_assert(NGREG <= 32);
-      for (int i = 0; i < NGREG; i++)
-        m->suspended_regs[i] = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[i]);
-      m->suspended_sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
-      // Half-way through a restartable sequence (a write barrier's check and
-      // store): resume at its start, so the check is made again.
-      auto pc = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
-      std::uintptr_t restart = base::restart_pc(pc);
-      if (restart != pc) {
-        uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(restart);
-        m->suspended_regs[REG_RIP] = restart;
-      }
+      record_registers(m, uc);
       p->stop_from = StopFrom::signal;
       m->suspended.store(true, std::memory_order_release);
       std::uint32_t epoch = s.world_epoch.load(std::memory_order_acquire);
@@ -71,6 +76,19 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
         base::futex_wait(&s.world_epoch, epoch);
       if (s.frozen.load(std::memory_order_acquire)) park_forever_m();
       m->suspended.store(false, std::memory_order_release);
+      stopped = true;
+    }
+  }
+  // A marker wants to scan the running goroutine's stack (gc/stackscan.cc).
+  if (m != nullptr && m->scan_state.load(std::memory_order_acquire) == 1) {
+    if (may_stop && !stopped) {
+      record_registers(m, uc);
+      m->scan_g = m->curg;
+      m->scan_state.store(2, std::memory_order_release);
+      while (m->scan_state.load(std::memory_order_acquire) == 2) base::futex_wait(&m->scan_state, 2);
+    } else {
+      std::uint32_t asked = 1;
+      m->scan_state.compare_exchange_strong(asked, 3, std::memory_order_acq_rel);
     }
   }
   errno = saved_errno;

@@ -54,7 +54,7 @@ void exitsyscall() {
   if (p != nullptr && p->status.compare_exchange_strong(expected, PStatus::running)) {
     m->p = p;
     p->m = m;
-    gp->status.store(GStatus::running, std::memory_order_relaxed);
+    set_running(gp);
     m->in_syscall = false;
     return;
   }
@@ -66,7 +66,7 @@ void exitsyscall() {
     }
     if (np != nullptr) {
       acquirep(m, np);
-      gp->status.store(GStatus::running, std::memory_order_relaxed);
+      set_running(gp);
       m->in_syscall = false;
       return;
     }

@@ -177,6 +177,35 @@ TEST(GC, ObjectOnlyInARegisterOfASpinningGoroutineSurvives) {
   EXPECT_TRUE(ok.load());
 }
 
+TEST(GC, ObjectOnlyInARegisterAcrossABlockingCallSurvives) {
+  // The goroutine sits in gort::blocking (its P released) holding the pointer
+  // in a callee-saved register only.
+  poison_on();
+  gort::set_gomaxprocs(2);
+  std::atomic<int> state{0};
+  std::atomic<bool> ok{false};
+  std::uintptr_t seen = 0;
+  gort::go([&] {
+    register Node* n asm("r13") = gc::make<Node>(31);
+    asm volatile("" : "+r"(n));
+    seen = hide(n);
+    gort::blocking([&] {
+      state.store(1);
+      while (state.load() != 2) std::this_thread::yield();
+    });
+    asm volatile("" : "+r"(n));
+    ok = gc::heap_object_allocated(n) && n->intact() && n->value == 31;
+    state.store(3);
+  });
+  while (state.load() != 1) gort::yield();
+  scrub_stack();
+  gc::collect();
+  EXPECT_TRUE(allocated(seen));
+  state.store(2);
+  while (state.load() != 3) gort::yield();
+  EXPECT_TRUE(ok.load());
+}
+
 TEST(GC, ObjectOnlyInARootHandleSurvives) {
   poison_on();
   static gc::Root<Node>* global = nullptr;
@@ -340,7 +369,7 @@ TEST(GC, HeapReturnsToItsBaselineAfterManyCycles) {
   gc::collect();
   std::int64_t base = gc::heap().live_bytes.load();
   for (int cycle = 0; cycle < 100; cycle++) {
-    [&]() __attribute__((noinline)) {
+    off_stack([] {
       Node* keep = nullptr;
       for (int i = 0; i < 2000; i++) {
         Node* n = gc::make<Node>(i);
@@ -348,7 +377,8 @@ TEST(GC, HeapReturnsToItsBaselineAfterManyCycles) {
         keep = n;
         gc::make<Blob>();
       }
-    }();
+      return std::uintptr_t{0};
+    });
     scrub_stack();
     gc::collect();
   }

@@ -119,11 +119,18 @@ void sleep(std::chrono::duration<Rep, Period> d) {
 // Runs fn, a call that may block its thread (a system call, a blocking
 // library), with the P released so other goroutines keep running; sysmon hands
 // the P to another thread if the call lasts. Returns fn's result.
+//
+// While fn runs, the collector scans the caller's frames but not fn's: fn must
+// not create GC objects or be the only holder of a pointer to one.
 template <class F>
-decltype(auto) blocking(F&& fn) {
+[[gnu::noinline]] decltype(auto) blocking(F&& fn) {
   struct Exit {
     ~Exit() { detail::exitsyscall(); }
   };
+  // Spill every callee-saved register into this frame, which stays put while
+  // fn runs: a pointer the caller keeps only in a register is then on the
+  // part of the stack the collector scans (above entersyscall's mark).
+  __builtin_unwind_init();
   detail::entersyscall();
   Exit exit_guard;
   return std::forward<F>(fn)();

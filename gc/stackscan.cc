@@ -1,0 +1,132 @@
+// gc/stackscan.cc — scanning one goroutine's stack while the world runs.
+//
+// A stack is scanned once per cycle, while its goroutine is stopped; with the
+// hybrid barrier it never needs a second look. How a goroutine is held still
+// depends on its state:
+//
+//  * not running (runnable, waiting, new): the marker sets G::gcscan with a
+//    CAS and re-reads the status; every switch to running (set_running in
+//    sched.h) stores the status and then waits while gcscan is set. Both
+//    sides use sequentially consistent operations, so either the marker sees
+//    "running" and backs off, or the goroutine waits until the scan is done.
+//    The live stack starts at the saved context (registers included).
+//  * in a blocking call: the same lock; the frames above the blocking call
+//    (where gort::blocking spilled the caller's registers) do not change
+//    until it returns, and its return to running waits on gcscan.
+//  * running: the marker asks the goroutine's thread to stop (M::scan_state,
+//    SIGURG): the signal handler records the registers and waits inside the
+//    handler until the marker has scanned the registers and the stack from
+//    the interrupted stack pointer down, then lets it go. Where the thread
+//    may not stop (on g0, holding a runtime lock, in a no-suspend stretch)
+//    the handler declines and the marker tries again later.
+#include "gc/stackscan.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ucontext.h>
+
+#include "base/clock.h"
+#include "base/futex.h"
+#include "base/lock.h"
+#include "sched/sched.h"
+
+namespace gort::gc {
+
+using gort::detail::G;
+using gort::detail::GStatus;
+using gort::detail::M;
+
+namespace {
+
+void scan_closure(MarkState& ms, G* gp) {
+  if (gp->fn != nullptr && gp->fn_size != 0)
+    scan_conservative(ms, gp->fn, static_cast<char*>(gp->fn) + gp->fn_size);
+}
+
+void scan_range_from(MarkState& ms, G* gp, std::uintptr_t sp) {
+  auto lo = reinterpret_cast<std::uintptr_t>(gp->stack.lo);
+  auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
+  if (lo == 0) return;
+  if (sp < lo || sp > hi) sp = lo;  // unknown: all of it
+  ms.stack_bytes += static_cast<std::int64_t>(hi - sp);
+  scan_conservative(ms, reinterpret_cast<void*>(sp), reinterpret_cast<void*>(hi));
+}
+
+// Not running: scan under the gcscan lock. True when done.
+bool scan_stopped(MarkState& ms, G* gp) {
+  std::uint32_t zero = 0;
+  if (!gp->gcscan.compare_exchange_strong(zero, 1, std::memory_order_seq_cst)) return false;
+  GStatus st = gp->status.load(std::memory_order_seq_cst);
+  bool done = true;
+  switch (st) {
+    case GStatus::dead:
+      break;
+    case GStatus::running:
+      done = false;
+      break;
+    case GStatus::syscall:
+      ms.root_kind = "goroutine stack (blocking call)";
+      scan_closure(ms, gp);
+      scan_range_from(ms, gp, gp->syscall_sp);
+      break;
+    default:
+      ms.root_kind = "goroutine stack";
+      scan_closure(ms, gp);
+      if (gp->stack.lo != nullptr) scan_range_from(ms, gp, reinterpret_cast<std::uintptr_t>(gp->ctx));
+      break;
+  }
+  gp->gcscan.store(0, std::memory_order_seq_cst);
+  return done;
+}
+
+// Running: stop its thread in the signal handler. True when done.
+bool scan_running(MarkState& ms, G* gp, M* self) {
+  M* m = gp->m;
+  if (m == nullptr || m == self) return false;
+  base::NoSuspend ns;  // we must not be stopped while we hold another thread stopped
+  std::uint32_t idle = 0;
+  if (!m->scan_state.compare_exchange_strong(idle, 1, std::memory_order_acq_rel)) return false;
+  pthread_kill(m->thread, SIGURG);
+  std::int64_t deadline = base::nanotime() + 2'000'000;
+  std::uint32_t st;
+  for (;;) {
+    st = m->scan_state.load(std::memory_order_acquire);
+    if (st != 1) break;
+    if (base::nanotime() > deadline) {
+      std::uint32_t asked = 1;
+      if (m->scan_state.compare_exchange_strong(asked, 0, std::memory_order_acq_rel)) return false;
+      st = m->scan_state.load(std::memory_order_acquire);
+      break;
+    }
+    base::cpu_relax();
+  }
+  if (st == 3) {
+    m->scan_state.store(0, std::memory_order_release);
+    return false;
+  }
+  // st == 2: the thread waits in its handler.
+  bool done = false;
+  if (m->scan_g == gp && gp->status.load(std::memory_order_acquire) == GStatus::running) {
+    ms.root_kind = "registers of a running goroutine";
+    scan_conservative(ms, m->suspended_regs, m->suspended_regs + NGREG);
+    ms.root_kind = "goroutine stack (running)";
+    scan_closure(ms, gp);
+    scan_range_from(ms, gp, m->suspended_sp - 128);  // the red zone too
+    done = true;
+  }
+  m->scan_state.store(0, std::memory_order_release);
+  base::futex_wake(&m->scan_state, 1);
+  return done;
+}
+
+}  // namespace
+
+bool scan_goroutine_stack(MarkState& ms, G* gp, M* self, std::uint32_t gen) {
+  bool done = gp->status.load(std::memory_order_acquire) == GStatus::running
+                  ? scan_running(ms, gp, self)
+                  : scan_stopped(ms, gp);
+  if (done) gp->gcscan_gen = gen;
+  return done;
+}
+
+}  // namespace gort::gc

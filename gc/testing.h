@@ -1,0 +1,30 @@
+// gc/testing.h — driving a collection step by step, for tests that need a
+// deterministic interleaving of marking and mutation (the write barrier
+// tests). White-box: tests include it from the source tree.
+//
+//   manual_cycles(true);        // no background worker, no heap triggers
+//   cycle_begin();              // the start pause: barrier on, marking
+//   scan_stack_of(id);          // that goroutine's stack is now black
+//   scan_roots(); drain();      // root handles, ranges; grey objects
+//   cycle_end();                // the termination pause: the stacks not yet
+//                               // scanned, what is left, checkmark, sweep
+#pragma once
+
+#include <cstdint>
+
+namespace gort::gc {
+// Makes the write barrier (and the shading of channel values and new
+// goroutines' closures) do nothing: proves that a barrier test can fail.
+extern bool g_testing_barrier_broken;
+}  // namespace gort::gc
+
+namespace gort::gc::testing {
+
+void manual_cycles(bool on);
+void cycle_begin();
+bool scan_stack_of(std::int64_t goid);
+void scan_roots();
+void drain();
+void cycle_end();
+
+}  // namespace gort::gc::testing
