@@ -194,6 +194,8 @@ void release_all_caches() {
   }
 }
 
+std::atomic<std::uint32_t> g_started{0};  // cycles begun (Go's work.cycles)
+
 void checkmark_pass() {
   Heap& h = heap();
   {
@@ -208,8 +210,16 @@ void checkmark_pass() {
   }
   MarkState ms;
   ms.checkmark = true;
+  ms.gen = g_started.load(std::memory_order_relaxed);
   mark_roots(ms);
   drain(ms);
+  // What the concurrent mark could not have seen as live (mark.h).
+  ms.lenient = true;
+  for (std::size_t i = 0; i + 1 < ms.lenient_ranges.len; i += 2)
+    scan_conservative(ms, reinterpret_cast<void*>(ms.lenient_ranges.data[i]),
+                      reinterpret_cast<void*>(ms.lenient_ranges.data[i + 1]));
+  drain(ms);
+  ms.lenient_ranges.release();
   ms.work.release();
 }
 
@@ -217,7 +227,6 @@ void set_barrier(bool on) { __atomic_store_n(&detail::gort_gc_barrier_on, on, __
 
 // What a cycle records as it goes (one cycle at a time).
 CycleTimes g_times;
-std::atomic<std::uint32_t> g_started{0};  // cycles begun (Go's work.cycles)
 
 // Completion: goroutines waiting for cycle n to end (collect()).
 gort::Mutex* g_done_mu;
@@ -301,6 +310,7 @@ void start_cycle_on_g0(void* arg) {
     // The whole cycle in this pause.
     t.mark_start = base::nanotime();
     MarkState ms;
+    ms.gen = a->expect + 1;
     mark_roots(ms);
     drain(ms);
     t.mark_term_start = base::nanotime();
@@ -531,6 +541,7 @@ void end_on_g0(void*) {
   t.mark_term_start = base::nanotime();
   stw_stop(m);
   std::uint32_t gen = g_started.load();
+  g_ms->gen = gen;
   for_each_goroutine_unlocked(
       [](G* gp, void* genp) {
         if (gp->gcscan_gen != *static_cast<std::uint32_t*>(genp)) scan_goroutine_world_stopped(*g_ms, gp);

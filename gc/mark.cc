@@ -21,6 +21,10 @@
 
 namespace gort::gc {
 
+std::uintptr_t g_debug_word_at = 0;
+std::int64_t g_debug_goid = 0;
+
+
 struct TracerAccess {
   static Tracer make(MarkState* ms) { return Tracer(ms); }
   static MarkState* state(Tracer& t) { return static_cast<MarkState*>(t.work_); }
@@ -66,7 +70,9 @@ namespace {
           .str(from != nullptr && from->type != nullptr ? from->type->name : "?")
           .str("\n");
     } else if (ms.root_kind != nullptr) {
-      pr.str("runtime: found in root: ").str(ms.root_kind).str("\n");
+      pr.str("runtime: found in root: ").str(ms.root_kind).str(" at ").hex(g_debug_word_at);
+      if (g_debug_goid != 0) pr.str(" (goroutine ").i64(g_debug_goid).str(")");
+      pr.str("\n");
     }
   }  // printed before the throw
   gort::detail::throw_("checkmark found unmarked object");
@@ -99,7 +105,7 @@ inline void mark_slot(MarkState& ms, Span* s, std::uint32_t idx) {
   std::uint64_t& w = s->check_bits[idx / 64];
   if ((w & bit) != 0) return;
   w |= bit;
-  if (!s->marked(idx)) checkmark_failure(ms, s, idx);
+  if (!s->marked(idx) && !ms.lenient) checkmark_failure(ms, s, idx);
   if (s->kind != SpanKind::noscan) ms.work.push(s->object_at(idx));
 }
 
@@ -125,13 +131,16 @@ void mark_conservative(MarkState& ms, std::uintptr_t addr) {
   std::uint32_t idx;
   if (!find_slot(addr, &s, &idx)) return;
   if (!s->allocated(idx)) return;  // a stale word pointing at a free slot
+  // gccheckmark's strict stack pass holds only object starts against the
+  // concurrent mark (mark.h): a word pointing inside an object is as likely
+  // a stale pointer with its low byte overwritten (a struct's small first
+  // field) as a live interior pointer. The lenient pass marks it later.
+  if (ms.strict_bases_only && !ms.lenient && addr != s->object_at(idx)) return;
   mark_slot(ms, s, idx);
 }
 
 std::uintptr_t g_debug_find = 0;
-namespace {
-std::int64_t g_debug_goid = 0;
-}
+
 
 GORT_NO_ASAN void scan_conservative(MarkState& ms, const void* lo, const void* hi) {
   auto a = (reinterpret_cast<std::uintptr_t>(lo) + 7) & ~std::uintptr_t{7};
@@ -140,6 +149,7 @@ GORT_NO_ASAN void scan_conservative(MarkState& ms, const void* lo, const void* h
   for (; a < b; a += 8) {
     std::uintptr_t w = *reinterpret_cast<const volatile std::uintptr_t*>(a);
     if (w - base < size) {
+      g_debug_word_at = a;
       if (g_debug_find != 0 && w == g_debug_find) [[unlikely]]
         base::Printer()
             .str("gc: ")
@@ -248,8 +258,27 @@ void scan_goroutine(G* gp, void* ctx) {
   if (gp->stack.lo == nullptr) return;
   ms.root_kind = "goroutine stack";
   std::uintptr_t sp = live_stack_start(gp, st);
-  ms.stack_bytes += static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(gp->stack.hi) - sp);
-  scan_conservative(ms, reinterpret_cast<void*>(sp), gp->stack.hi);
+  auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
+  if (!ms.checkmark) {
+    ms.stack_bytes += static_cast<std::int64_t>(hi - sp);
+    scan_conservative(ms, reinterpret_cast<void*>(sp), gp->stack.hi);
+    if (ms.gen != 0) {
+      gp->gcscan_sp = sp;
+      gp->gcscan_gen = ms.gen;
+    }
+    return;
+  }
+  // gccheckmark: strict where the concurrent mark scanned, lenient below.
+  std::uintptr_t strict_lo = hi;
+  if (gp->gcscan_gen == ms.gen) strict_lo = sp > gp->gcscan_sp ? sp : gp->gcscan_sp;
+  if (strict_lo > hi) strict_lo = hi;
+  ms.strict_bases_only = true;
+  scan_conservative(ms, reinterpret_cast<void*>(strict_lo), gp->stack.hi);
+  ms.strict_bases_only = false;
+  // The lenient pass covers the whole live stack (what the strict pass
+  // skipped, and everything below it).
+  ms.lenient_ranges.push(sp);
+  ms.lenient_ranges.push(hi);
 }
 
 }  // namespace
@@ -294,9 +323,20 @@ void mark_roots(MarkState& ms) {
     if (p == nullptr || p->status.load(std::memory_order_acquire) != PStatus::gcstop) continue;
     M* m = p->m;
     if (m == nullptr || !m->suspended.load(std::memory_order_acquire)) continue;
+    if (ms.checkmark) {  // a register may hold a dead value: lenient
+      auto regs = reinterpret_cast<std::uintptr_t>(m->suspended_regs);
+      auto xmm = reinterpret_cast<std::uintptr_t>(m->suspended_xmm);
+      ms.lenient_ranges.push(regs);
+      ms.lenient_ranges.push(regs + NGREG * sizeof(std::uintptr_t));
+      ms.lenient_ranges.push(xmm);
+      ms.lenient_ranges.push(xmm + sizeof m->suspended_xmm);
+      continue;
+    }
     scan_conservative(ms, m->suspended_regs, m->suspended_regs + NGREG);
+    scan_conservative(ms, m->suspended_xmm, m->suspended_xmm + 32);
   }
   for_each_goroutine_unlocked([](G* gp, void* ctx) { scan_goroutine(gp, ctx); }, &ms);
+  g_debug_goid = 0;
   ms.root_kind = "root handle";
   scan_root_slots(ms);
   ms.root_kind = "registered range (channel buffer)";

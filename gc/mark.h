@@ -49,6 +49,22 @@ struct WorkStack {
 struct MarkState {
   WorkStack work;
   bool checkmark = false;
+  // The cycle this mark belongs to (G::gcscan_gen), 0 when stacks scanned by
+  // it need not be recorded.
+  std::uint32_t gen = 0;
+  // gccheckmark: stack words that the concurrent mark never saw as live —
+  // below where it scanned a goroutine, or a whole goroutine born during the
+  // mark, and the registers of stopped threads. A conservative scan cannot
+  // tell a stale word there (a dead pointer left in a slot a new frame has
+  // not written yet) from a live one, so these ranges are scanned last, in
+  // `lenient` mode: what only they reach is marked but not held against the
+  // concurrent mark.
+  // In the strict part of a stack, only words holding an object's start
+  // count (a word pointing inside an object may be a stale pointer whose low
+  // byte a newer, smaller store overwrote).
+  WorkStack lenient_ranges;  // pairs lo, hi
+  bool lenient = false;
+  bool strict_bases_only = false;
   std::uintptr_t scanning = 0;  // the object being scanned (for reports)
   const char* root_kind = nullptr;  // the root being scanned (for reports)
   std::int64_t marked_bytes = 0;

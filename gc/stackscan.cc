@@ -48,6 +48,7 @@ void scan_range_from(MarkState& ms, G* gp, std::uintptr_t sp) {
   auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
   if (lo == 0) return;
   if (sp < lo || sp > hi) sp = lo;  // unknown: all of it
+  gp->gcscan_sp = sp;
   ms.stack_bytes += static_cast<std::int64_t>(hi - sp);
   scan_conservative(ms, reinterpret_cast<void*>(sp), reinterpret_cast<void*>(hi));
 }
@@ -109,6 +110,7 @@ bool scan_running(MarkState& ms, G* gp, M* self) {
   if (m->scan_g == gp && gp->status.load(std::memory_order_acquire) == GStatus::running) {
     ms.root_kind = "registers of a running goroutine";
     scan_conservative(ms, m->suspended_regs, m->suspended_regs + NGREG);
+    scan_conservative(ms, m->suspended_xmm, m->suspended_xmm + 32);
     ms.root_kind = "goroutine stack (running)";
     scan_closure(ms, gp);
     scan_range_from(ms, gp, m->suspended_sp - 128);  // the red zone too

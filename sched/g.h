@@ -97,6 +97,7 @@ struct G {
   // gcscan_gen is the collection whose scan is done.
   std::atomic<std::uint32_t> gcscan{0};
   std::uint32_t gcscan_gen = 0;
+  std::uintptr_t gcscan_sp = 0;  // where that scan began (gccheckmark's strict part starts here)
   // Where it entered a blocking call: tracebacks of [syscall] goroutines start here.
   std::uintptr_t syscall_pc = 0, syscall_sp = 0, syscall_bp = 0;
 };

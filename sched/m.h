@@ -68,6 +68,8 @@ struct M {
   std::atomic<bool> suspended{false};
   std::uintptr_t suspended_sp = 0;
   std::uintptr_t suspended_regs[32] = {};
+  // The vector registers too (xmm0-15): compilers move pointers through them.
+  std::uintptr_t suspended_xmm[32] = {};
 
   // A marker asking this thread to stop so that it can scan the stack of
   // the goroutine it runs (gc/stackscan.cc). scan_state: 0 idle, 1 asked,

@@ -51,6 +51,10 @@ void record_registers(M* m, ucontext_t* uc) {
   for (int i = 0; i < NGREG; i++)
     m->suspended_regs[i] = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[i]);
   m->suspended_sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+  if (uc->uc_mcontext.fpregs != nullptr) {
+    static_assert(sizeof(uc->uc_mcontext.fpregs->_xmm) == sizeof(m->suspended_xmm));
+    __builtin_memcpy(m->suspended_xmm, uc->uc_mcontext.fpregs->_xmm, sizeof(m->suspended_xmm));
+  }
 }
 
 void on_sigurg(int, siginfo_t*, void* ucv) {

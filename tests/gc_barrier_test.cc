@@ -34,6 +34,16 @@ T* unhide(std::uintptr_t h) {
   return reinterpret_cast<T*>(~h);
 }
 
+// The "fails without the barrier" variants prove that a scenario depends on
+// the barrier. Under AddressSanitizer the compiler's frames differ enough that
+// stale copies of the pointer may stay on a scanned stack and keep it alive
+// anyway, so there they prove nothing and are skipped.
+#if defined(__SANITIZE_ADDRESS__)
+#define SKIP_UNDER_ASAN() GTEST_SKIP() << "frames under ASan keep stale copies"
+#else
+#define SKIP_UNDER_ASAN() (void)0
+#endif
+
 void setup() {
   gc::collector().settings.poison = true;
   gc::collector().settings.checkmark = true;
@@ -99,6 +109,7 @@ TEST(GCBarrier, PointerFromAnUnscannedStackIntoABlackObjectSurvives) {
 }
 
 TEST(GCBarrierDeathTest, DijkstraScenarioFailsWithoutTheBarrier) {
+  SKIP_UNDER_ASAN();
   EXPECT_EXIT(
       {
         setup();
@@ -152,6 +163,7 @@ TEST(GCBarrier, PointerUnlinkedFromTheHeapOntoAScannedStackSurvives) {
 }
 
 TEST(GCBarrierDeathTest, YuasaScenarioFailsWithoutTheBarrier) {
+  SKIP_UNDER_ASAN();
   EXPECT_EXIT(
       {
         setup();
@@ -215,6 +227,7 @@ TEST(GCBarrier, PointerSentOverAChannelToAScannedGoroutineSurvives) {
 }
 
 TEST(GCBarrierDeathTest, ChannelScenarioFailsWithoutShading) {
+  SKIP_UNDER_ASAN();
   EXPECT_EXIT(
       {
         setup();
