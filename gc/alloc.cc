@@ -8,6 +8,7 @@
 #include "gc/collector.h"
 #include "gc/heap.h"
 #include "gc/mcache.h"
+#include "gc/sweep.h"
 #include "gort/sched.h"
 #include "sched/sched.h"
 
@@ -22,38 +23,58 @@ MCache* mcache_create() {
 namespace {
 
 void release_span(Heap& h, Span* s) {
-  s->in_cache = false;
   std::int64_t unused = static_cast<std::int64_t>(s->nelems - s->alloc_count);
   if (unused > 0) {
     h.live_bytes.fetch_sub(unused * s->elemsize, std::memory_order_relaxed);
     h.total_alloc.fetch_sub(static_cast<std::uint64_t>(unused) * s->elemsize, std::memory_order_relaxed);
-    // Still has room: back on its central's partial list.
-    Central* c = s->central;
-    base::Guard<base::Lock> g(c->lock);
-    if (!s->on_partial) {
-      s->on_partial = true;
-      s->prev = nullptr;
-      s->next = c->partial;
-      if (c->partial != nullptr) c->partial->prev = s;
-      c->partial = s;
-    }
+  }
+  Central* c = s->central;
+  base::Guard<base::Lock> g(c->lock);
+  s->in_cache = false;
+  if (unused > 0 && !s->on_partial) {  // still has room: back on its partial list
+    s->on_partial = true;
+    s->prev = nullptr;
+    s->next = c->partial;
+    if (c->partial != nullptr) c->partial->prev = s;
+    c->partial = s;
   }
 }
 
+Span* pop_partial(Central* c) {
+  base::Guard<base::Lock> g(c->lock);
+  Span* s = c->partial;
+  if (s != nullptr) {
+    c->partial = s->next;
+    if (c->partial != nullptr) c->partial->prev = nullptr;
+    s->next = s->prev = nullptr;
+    s->on_partial = false;
+    s->in_cache = true;  // from here on the sweeper leaves it to us
+  }
+  return s;
+}
+
+// A span with free slots for c: from its partial list (swept first if this
+// cycle's sweep has not reached it), else after lazily sweeping a few spans
+// of the sweep list, else a fresh one.
 Span* take_span(Heap& h, Central* c) {
   Span* s = nullptr;
-  {
-    base::Guard<base::Lock> g(c->lock);
-    s = c->partial;
+  for (int lazy = 0;;) {
+    s = pop_partial(c);
     if (s != nullptr) {
-      c->partial = s->next;
-      if (c->partial != nullptr) c->partial->prev = nullptr;
-      s->next = s->prev = nullptr;
-      s->on_partial = false;
+      ensure_swept(s);
+      if (!s->full()) break;
+      base::Guard<base::Lock> g(c->lock);
+      s->in_cache = false;  // full: on no list until a sweep finds room in it
+      continue;
     }
+    if (lazy < 64 && sweep_one()) {
+      lazy++;
+      continue;
+    }
+    s = h.new_small_span(c);
+    s->in_cache = true;
+    break;
   }
-  if (s == nullptr) s = h.new_small_span(c);
-  s->in_cache = true;
   std::int64_t avail = static_cast<std::int64_t>(s->nelems - s->alloc_count) * s->elemsize;
   h.live_bytes.fetch_add(avail, std::memory_order_relaxed);
   h.total_alloc.fetch_add(static_cast<std::uint64_t>(avail), std::memory_order_relaxed);
@@ -77,11 +98,15 @@ Span** cache_slot(MCache* mc, const TypeInfo& t, int sizeclass) {
   return &mc->typed[id];
 }
 
-inline void* finish_object(Span* s, std::uint32_t idx) {
+inline void* finish_object(MCache* mc, Span* s, std::uint32_t idx) {
   auto* p = reinterpret_cast<void*>(s->object_at(idx));
   if (s->needzero) std::memset(p, 0, s->elemsize);
   // Allocate black while marking: the new object survives this cycle.
-  if (collector().phase.load(std::memory_order_relaxed) != Phase::off) s->try_mark(idx);
+  if (collector().phase.load(std::memory_order_relaxed) != Phase::off) [[unlikely]] {
+    s->try_mark(idx);
+    mc->black_bytes += s->elemsize;
+    mc->black_objects++;
+  }
   return p;
 }
 
@@ -97,7 +122,11 @@ void* alloc_large(const TypeInfo& t) {
   h.live_bytes.fetch_add(bytes, std::memory_order_relaxed);
   h.total_alloc.fetch_add(static_cast<std::uint64_t>(bytes), std::memory_order_relaxed);
   h.mallocs.fetch_add(1, std::memory_order_relaxed);
-  if (collector().phase.load(std::memory_order_relaxed) != Phase::off) s->try_mark(0);
+  if (collector().phase.load(std::memory_order_relaxed) != Phase::off) {
+    s->try_mark(0);
+    collector().marked_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    collector().marked_objects.fetch_add(1, std::memory_order_relaxed);
+  }
   return reinterpret_cast<void*>(s->base);
 }
 
@@ -138,7 +167,7 @@ void* alloc_large(const TypeInfo& t) {
       std::uint32_t idx = s->next_free();
       if (idx < s->nelems) {
         mc->nmalloc++;
-        return finish_object(s, idx);
+        return finish_object(mc, s, idx);
       }
       *slot = nullptr;
       release_span(h, s);
@@ -161,6 +190,9 @@ void mcache_release_all(MCache* mc) {
   }
   h.mallocs.fetch_add(mc->nmalloc, std::memory_order_relaxed);
   mc->nmalloc = 0;
+  collector().marked_bytes.fetch_add(mc->black_bytes, std::memory_order_relaxed);
+  collector().marked_objects.fetch_add(mc->black_objects, std::memory_order_relaxed);
+  mc->black_bytes = mc->black_objects = 0;
 }
 
 namespace detail {
@@ -186,7 +218,7 @@ void* alloc_object(const TypeInfo& t) {
           std::uint32_t idx = s->next_free();
           if (idx < s->nelems) [[likely]] {
             mc->nmalloc++;
-            return finish_object(s, idx);
+            return finish_object(mc, s, idx);
           }
         }
       }

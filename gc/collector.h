@@ -30,6 +30,10 @@ struct Collector {
   std::int64_t last_marked = 0;  // live bytes found by the last mark
   std::atomic<std::int64_t> stress_countdown{0};
   std::atomic<bool> trigger_pending{false};
+  // What the current mark has marked (flushed from each marker's MarkState)
+  // plus what was allocated black: the live heap at mark termination.
+  std::atomic<std::int64_t> marked_bytes{0};
+  std::atomic<std::int64_t> marked_objects{0};
 };
 
 Collector& collector();

@@ -244,29 +244,33 @@ void notify_completed() {
   g_done_mu->unlock();
 }
 
-// Mark termination and sweep, world already stopped; ms holds what is left.
-void finish_cycle_stopped(MarkState& ms) {
+// Mark termination, world already stopped; ms holds what is left. Ends
+// with the sweep begun (or, with the world stopped for all of it, done).
+void finish_cycle_stopped(MarkState& ms, bool sweep_now) {
   Collector& c = collector();
   Heap& h = heap();
   CycleTimes& t = g_times;
   flush_all_barrier_buffers();
   while (work_get(ms, SIZE_MAX) != 0) drain(ms);
+  flush_mark_counts(ms);
   set_barrier(false);
   c.phase.store(Phase::mark_termination, std::memory_order_release);
   if (g_testing_after_mark != nullptr) g_testing_after_mark();
   if (c.settings.checkmark) checkmark_pass();
   t.heap1 = h.live_bytes.load(std::memory_order_relaxed);
 
-  // Sweep (stage 1 and 2: all of it, here).
+  // What was marked (and allocated black) is the live heap. Every cache
+  // lets its spans go, and the sweep of this cycle's garbage begins.
   release_all_caches();
-  SweepTotals sw = sweep_all();
+  std::int64_t live = c.marked_bytes.load(std::memory_order_relaxed);
+  h.live_bytes.store(live, std::memory_order_relaxed);
+  h.objects.store(c.marked_objects.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  if (sweep_now) sweep_all_stopped();
+  else sweep_begin();
   c.phase.store(Phase::off, std::memory_order_release);
-  h.live_bytes.store(static_cast<std::int64_t>(sw.live_bytes), std::memory_order_relaxed);
-  h.objects.store(static_cast<std::int64_t>(sw.live_objects), std::memory_order_relaxed);
-  h.frees.fetch_add(sw.freed_objects, std::memory_order_relaxed);
-  c.last_marked = static_cast<std::int64_t>(sw.live_bytes);
-  t.heap2 = c.last_marked;
-  set_goal(c, c.last_marked);
+  c.last_marked = live;
+  t.heap2 = live;
+  set_goal(c, live);
   t.goal = c.goal.load(std::memory_order_relaxed);
   t.end = base::nanotime();
 }
@@ -304,6 +308,9 @@ void start_cycle_on_g0(void* arg) {
   t.heap0 = h.live_bytes.load(std::memory_order_relaxed);
   g_started.store(a->expect + 1, std::memory_order_release);
   a->started = true;
+  if (!sweep_finished()) finish_sweep();  // normally done before the pause
+  c.marked_bytes.store(0, std::memory_order_relaxed);
+  c.marked_objects.store(0, std::memory_order_relaxed);
   c.phase.store(Phase::mark, std::memory_order_release);
   set_barrier(true);
   if (c.settings.stoptheworld) {
@@ -315,7 +322,7 @@ void start_cycle_on_g0(void* arg) {
     drain(ms);
     t.mark_term_start = base::nanotime();
     t.stacks = ms.stack_bytes;
-    finish_cycle_stopped(ms);
+    finish_cycle_stopped(ms, true);
     ms.work.release();
     complete_cycle_stopped(t.end - t.start);
     stw_start(m);
@@ -334,7 +341,7 @@ void mark_termination_on_g0(void*) {
   t.mark_term_start = base::nanotime();
   stw_stop(m);
   MarkState ms;
-  finish_cycle_stopped(ms);
+  finish_cycle_stopped(ms, false);
   ms.work.release();
   complete_cycle_stopped(t.pause1 + (t.end - t.mark_term_start));
   stw_start(m);
@@ -342,35 +349,40 @@ void mark_termination_on_g0(void*) {
 
 // ---- the background worker ---------------------------------------------------------
 
-base::Lock g_worker_lock;
-gort::detail::G* g_worker_parked = nullptr;
-bool g_worker_kicked = false;
+// A system goroutine's idle wait: park() until kick(); a kick that comes
+// first is remembered.
+struct Parker {
+  base::Lock lock;
+  gort::detail::G* parked = nullptr;
+  bool kicked = false;
+
+  void park(gort::detail::WaitReason reason) {
+    using namespace gort::detail;
+    lock.lock();
+    if (kicked) {
+      kicked = false;
+      lock.unlock();
+      return;
+    }
+    parked = getg();
+    gopark(park_unlock_commit, &lock, reason);
+  }
+  void kick() {
+    using namespace gort::detail;
+    lock.lock();
+    G* gp = parked;
+    parked = nullptr;
+    if (gp == nullptr) kicked = true;
+    lock.unlock();
+    if (gp != nullptr) {
+      goready(gp);
+      wakep();  // an idle P should take it rather than wait for this goroutine to block
+    }
+  }
+};
+
+Parker g_worker_parker;
 std::atomic<bool> g_worker_exists{false};
-
-void worker_park() {
-  using namespace gort::detail;
-  g_worker_lock.lock();
-  if (g_worker_kicked) {
-    g_worker_kicked = false;
-    g_worker_lock.unlock();
-    return;
-  }
-  g_worker_parked = getg();
-  gopark(park_unlock_commit, &g_worker_lock, WaitReason::gc_worker_idle);
-}
-
-void worker_kick() {
-  using namespace gort::detail;
-  g_worker_lock.lock();
-  G* gp = g_worker_parked;
-  g_worker_parked = nullptr;
-  if (gp == nullptr) g_worker_kicked = true;
-  g_worker_lock.unlock();
-  if (gp != nullptr) {
-    goready(gp);
-    wakep();  // an idle P should take it rather than wait for this goroutine to block
-  }
-}
 
 // Scans up to `budget` grey objects; false when ms and the queue are empty.
 bool drain_some(MarkState& ms, std::size_t budget) {
@@ -433,18 +445,35 @@ void concurrent_mark() {
     while (drain_some(ms, 10000)) gort::yield();
     if (flush_all_barrier_buffers() == 0 && work_empty() && ms.work.len == 0) break;
   }
+  flush_mark_counts(ms);
   ms.work.release();
+}
+
+// ---- the background sweeper -------------------------------------------------------
+
+Parker g_sweeper_parker;
+std::atomic<bool> g_sweeper_exists{false};
+
+void sweeper_main() {
+  using namespace gort::detail;
+  getg()->is_system = true;
+  for (;;) {
+    g_sweeper_parker.park(WaitReason::gc_sweep_wait);
+    for (int n = 1; sweep_one(); n++)
+      if (n % 64 == 0) gort::yield();
+  }
 }
 
 void worker_main() {
   using namespace gort::detail;
   getg()->is_system = true;
   for (;;) {
-    worker_park();
+    g_worker_parker.park(WaitReason::gc_worker_idle);
     concurrent_mark();
     stw_mutex_lock();
     systemstack(mark_termination_on_g0, nullptr);
     stw_mutex_unlock();
+    g_sweeper_parker.kick();
     notify_completed();
     if (collector().settings.trace > 0)
       print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
@@ -463,6 +492,8 @@ bool testing_manual();
 void start_cycle(bool forced, std::uint32_t expect) {
   using namespace gort::detail;
   if (!g_worker_exists.exchange(true)) gort::go(worker_main);
+  if (!g_sweeper_exists.exchange(true)) gort::go(sweeper_main);
+  finish_sweep();  // the last cycle's sweep, before this one's pause
   StartArgs a{forced, expect, false};
   stw_mutex_lock();
   systemstack(start_cycle_on_g0, &a);
@@ -475,7 +506,7 @@ void start_cycle(bool forced, std::uint32_t expect) {
       print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
     return;
   }
-  worker_kick();
+  g_worker_parker.kick();
 }
 
 }  // namespace
@@ -508,6 +539,7 @@ void collect() {
   wait_completed(n);
   start_cycle(true, n);
   wait_completed(n + 1);
+  finish_sweep();  // and its sweep, as runtime.GC does
 }
 
 int set_gc_percent(int percent) {
@@ -547,7 +579,7 @@ void end_on_g0(void*) {
         if (gp->gcscan_gen != *static_cast<std::uint32_t*>(genp)) scan_goroutine_world_stopped(*g_ms, gp);
       },
       &gen);
-  finish_cycle_stopped(*g_ms);
+  finish_cycle_stopped(*g_ms, false);
   complete_cycle_stopped(t.pause1 + (t.end - t.mark_term_start));
   stw_start(m);
 }

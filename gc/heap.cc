@@ -100,6 +100,7 @@ Span* Heap::new_small_span(Central* c) {
   s->type = c->type;
   s->central = c;
   s->needzero = !fresh;
+  s->sweepgen.store(sweepgen.load(std::memory_order_acquire), std::memory_order_relaxed);
   s->reset_alloc_cursor();
   pages.set_span(mem, sc.span_pages, s);
   __atomic_store_n(&s->in_use, true, __ATOMIC_RELEASE);
@@ -118,6 +119,7 @@ Span* Heap::new_large_span(std::size_t size, const TypeInfo* type, SpanKind kind
   s->elemsize = static_cast<std::uint32_t>(size > UINT32_MAX ? UINT32_MAX : size);
   s->kind = kind;
   s->type = type;
+  s->sweepgen.store(sweepgen.load(std::memory_order_acquire), std::memory_order_relaxed);
   // The one slot is handed out at once.
   s->freeindex = 1;
   s->alloc_count = 1;

@@ -44,6 +44,12 @@ struct Heap {
   std::vector<Central*, base::RtAllocator<Central*>> typed;  // by TypeInfo id (0 unused)
   std::atomic<std::uint32_t> next_type_id{1};
 
+  // Sweeping (gc/sweep.cc): spans of the last mark, swept one by one.
+  std::atomic<std::uint32_t> sweepgen{0};
+  std::vector<Span*, base::RtAllocator<Span*>> to_sweep;
+  std::atomic<std::size_t> sweep_next{0};
+  std::atomic<std::int32_t> sweepers{0};  // sweeps in flight
+
   // Bytes in allocated slots plus free slots held by caches (Go's heapLive).
   std::atomic<std::int64_t> live_bytes{0};
   std::atomic<std::int64_t> objects{0};  // allocated objects, same convention

@@ -1,6 +1,8 @@
 // gc/mark.cc — see mark.h.
 #include "gc/mark.h"
 
+#include "gc/collector.h"
+
 #include <sys/ucontext.h>
 
 #include <cstring>
@@ -96,7 +98,8 @@ namespace {
 inline void mark_slot(MarkState& ms, Span* s, std::uint32_t idx) {
   if (!ms.checkmark) [[likely]] {
     if (s->try_mark(idx)) {
-      ms.marked_bytes += s->elemsize;
+      ms.marked_bytes += s->sizeclass == 0 ? std::int64_t{s->npages} * kPageSize : s->elemsize;
+      ms.marked_objects++;
       if (s->kind != SpanKind::noscan) ms.work.push(s->object_at(idx));
     }
     return;
@@ -125,6 +128,14 @@ inline bool find_slot(std::uintptr_t addr, Span** out_s, std::uint32_t* out_idx)
 }
 
 }  // namespace
+
+void flush_mark_counts(MarkState& ms) {
+  Collector& c = collector();
+  if (ms.marked_bytes != 0) c.marked_bytes.fetch_add(ms.marked_bytes, std::memory_order_relaxed);
+  if (ms.marked_objects != 0) c.marked_objects.fetch_add(ms.marked_objects, std::memory_order_relaxed);
+  ms.marked_bytes = 0;
+  ms.marked_objects = 0;
+}
 
 void mark_conservative(MarkState& ms, std::uintptr_t addr) {
   Span* s;

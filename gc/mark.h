@@ -68,9 +68,13 @@ struct MarkState {
   std::uintptr_t scanning = 0;  // the object being scanned (for reports)
   const char* root_kind = nullptr;  // the root being scanned (for reports)
   std::int64_t marked_bytes = 0;
+  std::int64_t marked_objects = 0;
   std::int64_t scanned_bytes = 0;
   std::int64_t stack_bytes = 0;
 };
+
+// Adds ms's marked bytes and objects to the cycle's totals and zeroes them.
+void flush_mark_counts(MarkState& ms);
 
 // Shades the object containing addr, if addr points into an allocated slot.
 void mark_conservative(MarkState& ms, std::uintptr_t addr);

@@ -49,6 +49,10 @@ struct Span {
   Span* next = nullptr;            // central partial list
   Span* prev = nullptr;
 
+  // Sweep state against Heap::sweepgen (sg, which grows by 2 per cycle):
+  // sg-2 unswept, sg-1 being swept, sg swept (gc/sweep.cc).
+  std::atomic<std::uint32_t> sweepgen{0};
+
   // Allocation (by the owning cache only).
   std::uint32_t freeindex = 0;
   std::uint32_t cache_word = 0;     // word of alloc_bits that alloc_cache came from

@@ -2,12 +2,28 @@
 // allocation bits. Unmarked slots are free again (and poisoned in poison
 // mode); a span with no survivors goes back to the page heap; a span with
 // room goes (back) on its Central's partial list.
+//
+// Sweeping runs while the program runs (Go's sweepgen protocol). Mark
+// termination adds 2 to Heap::sweepgen, which makes every span "unswept"
+// (span.sweepgen == sg-2), and hands the list of all spans to the sweep list.
+// Whoever sweeps a span first claims it with a CAS to sg-1 and publishes
+// sg when done:
+//  * the background sweeper goroutine (`GC sweep wait` between cycles) walks
+//    the sweep list;
+//  * allocation sweeps a span it pops from a partial list before using it,
+//    and, when its Central has nothing, sweeps a few spans from the list
+//    (lazy sweeping) before it asks for a fresh span.
+// A span popped by allocation is never freed, even if empty (the cache owns
+// it); only the list walk frees empty spans, under their Central's lock, if
+// no cache holds them. The next cycle starts only once the list is done
+// (finish_sweep), so marking never sees an unswept span.
 #include "gc/sweep.h"
 
 #include <cstring>
 
 #include "gc/collector.h"
 #include "gc/heap.h"
+#include "base/lock.h"
 
 namespace gort::gc {
 
@@ -50,8 +66,9 @@ std::uint64_t valid_mask(const Span* s, std::uint32_t w) {
 
 }  // namespace
 
-// Returns false if the span was freed.
-bool sweep_span(Span* s, SweepTotals& t, bool poison) {
+// Sweeps s (claimed: sweepgen == sg-1). Frees it if empty and may_free and
+// no cache holds it; returns false then.
+bool sweep_span(Span* s, SweepTotals& t, bool poison, bool may_free) {
   Heap& h = heap();
   std::uint32_t live = 0, freed = 0;
   for (std::uint32_t w = 0; w < s->nwords; w++) {
@@ -81,7 +98,7 @@ bool sweep_span(Span* s, SweepTotals& t, bool poison) {
   if (freed != 0) s->needzero = true;
   s->alloc_count = live;
   if (s->sizeclass == 0) {
-    if (live == 0) {
+    if (live == 0 && may_free) {
       h.free_span(s);
       return false;
     }
@@ -89,37 +106,109 @@ bool sweep_span(Span* s, SweepTotals& t, bool poison) {
     return true;
   }
   s->reset_alloc_cursor();
-  if (live == 0) {
-    {
-      base::Guard<base::Lock> g(s->central->lock);
-      unlink_partial(s);
-    }
+  base::Guard<base::Lock> g(s->central->lock);
+  if (live == 0 && may_free && !s->in_cache) {
+    unlink_partial(s);
     h.free_span(s);
     return false;
   }
-  base::Guard<base::Lock> g(s->central->lock);
+  if (s->in_cache) return true;  // its cache decides what becomes of it
   if (live < s->nelems) link_partial(s);
   else unlink_partial(s);
   return true;
 }
 
-SweepTotals sweep_all() {
+namespace {
+
+void add_totals(const SweepTotals& t) {
+  if (t.freed_objects != 0) heap().frees.fetch_add(t.freed_objects, std::memory_order_relaxed);
+}
+
+// Claims s for sweeping; false if someone else has (or had) it.
+bool claim(Span* s, std::uint32_t sg) {
+  std::uint32_t want = sg - 2;
+  return s->sweepgen.load(std::memory_order_acquire) == want &&
+         s->sweepgen.compare_exchange_strong(want, sg - 1, std::memory_order_acq_rel);
+}
+
+void wait_swept(Span* s, std::uint32_t sg) {
+  while (s->sweepgen.load(std::memory_order_acquire) != sg) base::cpu_relax();
+}
+
+}  // namespace
+
+void sweep_begin() {
   Heap& h = heap();
-  SweepTotals t;
-  bool poison = collector().settings.poison;
   base::Guard<base::Lock> g(h.lock);
-  std::size_t keep = 0;
-  for (std::size_t i = 0; i < h.all_spans.size(); i++) {
-    Span* s = h.all_spans[i];
-    if (s->in_cache) {
-      // Cannot happen: caches are released before a sweep.
-      h.all_spans[keep++] = s;
-      continue;
-    }
-    if (sweep_span(s, t, poison)) h.all_spans[keep++] = s;
+  h.sweepgen.fetch_add(2, std::memory_order_acq_rel);
+  h.to_sweep.clear();
+  h.to_sweep.swap(h.all_spans);
+  h.sweep_next.store(0, std::memory_order_release);
+}
+
+// Each sweep is a no-suspend stretch: a stop-the-world that must find the
+// sweep finished (the start of a cycle) never waits on a stopped sweeper.
+bool sweep_one() {
+  Heap& h = heap();
+  base::NoSuspend ns;
+  h.sweepers.fetch_add(1, std::memory_order_acq_rel);
+  std::size_t i = h.sweep_next.fetch_add(1, std::memory_order_acq_rel);
+  if (i >= h.to_sweep.size()) {
+    h.sweepers.fetch_sub(1, std::memory_order_acq_rel);
+    return false;
   }
-  h.all_spans.resize(keep);
-  return t;
+  Span* s = h.to_sweep[i];
+  std::uint32_t sg = h.sweepgen.load(std::memory_order_acquire);
+  bool alive = true;
+  if (claim(s, sg)) {
+    SweepTotals t;
+    alive = sweep_span(s, t, collector().settings.poison, true);
+    if (alive) s->sweepgen.store(sg, std::memory_order_release);
+    add_totals(t);
+  } else {
+    wait_swept(s, sg);  // swept by allocation, which never frees
+  }
+  if (alive) {
+    base::Guard<base::Lock> g(h.lock);
+    h.all_spans.push_back(s);
+  }
+  h.sweepers.fetch_sub(1, std::memory_order_acq_rel);
+  return true;
+}
+
+void ensure_swept(Span* s) {
+  Heap& h = heap();
+  std::uint32_t sg = h.sweepgen.load(std::memory_order_acquire);
+  if (s->sweepgen.load(std::memory_order_acquire) == sg) return;
+  base::NoSuspend ns;
+  h.sweepers.fetch_add(1, std::memory_order_acq_rel);
+  if (claim(s, sg)) {
+    SweepTotals t;
+    sweep_span(s, t, collector().settings.poison, false);
+    s->sweepgen.store(sg, std::memory_order_release);
+    add_totals(t);
+  } else {
+    wait_swept(s, sg);
+  }
+  h.sweepers.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void finish_sweep() {
+  while (sweep_one()) {
+  }
+  Heap& h = heap();
+  while (h.sweepers.load(std::memory_order_acquire) != 0) base::cpu_relax();
+}
+
+bool sweep_finished() {
+  Heap& h = heap();
+  return h.sweep_next.load(std::memory_order_acquire) >= h.to_sweep.size() &&
+         h.sweepers.load(std::memory_order_acquire) == 0;
+}
+
+void sweep_all_stopped() {
+  sweep_begin();
+  finish_sweep();
 }
 
 }  // namespace gort::gc

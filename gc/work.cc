@@ -42,6 +42,7 @@ void shade_batch(const std::uintptr_t* vals, std::size_t n) {
     if (v - detail::g_heap_base < detail::g_heap_size) mark_conservative(tmp, v);
   }
   work_put(tmp.work.data, tmp.work.len);
+  flush_mark_counts(tmp);
   tmp.work.release();
 }
 
