@@ -33,6 +33,7 @@
 #include "gort/sync.h"
 #include "gc/stackscan.h"
 #include "gc/work.h"
+#include "base/osmem.h"
 #include "base/rootrange.h"
 #include "sched/stw.h"
 
@@ -198,15 +199,16 @@ std::atomic<std::uint32_t> g_started{0};  // cycles begun (Go's work.cycles)
 
 void checkmark_pass() {
   Heap& h = heap();
-  {
-    base::Guard<base::Lock> g(h.lock);
-    for (Span* s : h.all_spans) {
-      if (s->check_bits == nullptr) {
-        s->check_bits = static_cast<std::uint64_t*>(base::rt_alloc(s->nwords * sizeof(std::uint64_t)));
-        if (s->check_bits == nullptr) gort::detail::throw_("runtime: out of memory (checkmark)");
-      }
-      std::memset(s->check_bits, 0, s->nwords * sizeof(std::uint64_t));
-    }
+  // One mapping for every span's check bits (no malloc with the world stopped).
+  std::size_t words = 0;
+  for (Span* s : h.all_spans) words += s->nwords;
+  std::size_t bytes = words * sizeof(std::uint64_t);
+  auto* bits = static_cast<std::uint64_t*>(base::os_alloc(bytes));
+  if (bits == nullptr) gort::detail::throw_("runtime: out of memory (checkmark)");
+  std::size_t at = 0;
+  for (Span* s : h.all_spans) {
+    s->check_bits = bits + at;
+    at += s->nwords;
   }
   MarkState ms;
   ms.checkmark = true;
@@ -221,6 +223,8 @@ void checkmark_pass() {
   drain(ms);
   ms.lenient_ranges.release();
   ms.work.release();
+  for (Span* s : h.all_spans) s->check_bits = nullptr;
+  base::os_free(bits, bytes);
 }
 
 void set_barrier(bool on) { __atomic_store_n(&detail::gort_gc_barrier_on, on, __ATOMIC_SEQ_CST); }
@@ -414,11 +418,11 @@ void concurrent_mark() {
   G** gs = nullptr;
   std::int64_t n;
   for (;;) {
-    gs = static_cast<G**>(base::rt_alloc(static_cast<std::size_t>(cap) * sizeof(G*)));
+    gs = static_cast<G**>(base::os_alloc(static_cast<std::size_t>(cap) * sizeof(G*)));
     if (gs == nullptr) gort::detail::throw_("runtime: out of memory (stack roots)");
     n = allgs_snapshot(gs, cap);
     if (n <= cap) break;
-    base::rt_free(gs);
+    base::os_free(gs, static_cast<std::size_t>(cap) * sizeof(G*));
     cap = n + 64;
   }
   std::int64_t pending = 0;
@@ -437,7 +441,7 @@ void concurrent_mark() {
     if (pending > 0) gort::yield();
     if (pending > 0 && left == pending) sleep_ns(20'000);
   }
-  base::rt_free(gs);
+  base::os_free(gs, static_cast<std::size_t>(cap) * sizeof(G*));
   g_times.stacks = ms.stack_bytes;
 
   // Grey objects until none are left, then ask every P's barrier buffer.

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/alloc.h"
+#include "base/osmem.h"
 #include "base/fail.h"
 #include "base/print.h"
 #include "base/rootrange.h"
@@ -32,18 +33,19 @@ struct TracerAccess {
   static MarkState* state(Tracer& t) { return static_cast<MarkState*>(t.work_); }
 };
 
+// Work stacks live in their own mappings (base/osmem.h): they grow while
+// the world is stopped or while a thread is held for its stack scan.
 void WorkStack::grow() {
-  std::size_t ncap = cap == 0 ? 4096 : cap * 2;
-  auto* nd = static_cast<std::uintptr_t*>(base::rt_alloc(ncap * sizeof(std::uintptr_t)));
+  std::size_t ncap = cap == 0 ? 8192 : cap * 2;
+  auto* nd = static_cast<std::uintptr_t*>(
+      base::os_realloc(data, cap * sizeof(std::uintptr_t), ncap * sizeof(std::uintptr_t)));
   if (nd == nullptr) gort::detail::throw_("runtime: out of memory (mark stack)");
-  if (len != 0) std::memcpy(nd, data, len * sizeof(std::uintptr_t));
-  base::rt_free(data);
   data = nd;
   cap = ncap;
 }
 
 void WorkStack::release() {
-  base::rt_free(data);
+  base::os_free(data, cap * sizeof(std::uintptr_t));
   data = nullptr;
   len = cap = 0;
 }
@@ -310,15 +312,16 @@ void for_each_goroutine_unlocked(void (*fn)(G*, void*), void* ctx) {
   using namespace gort::detail;
   std::int64_t cap = sched().ngoroutines.load() + 64;
   for (;;) {
-    auto** gs = static_cast<G**>(base::rt_alloc(static_cast<std::size_t>(cap) * sizeof(G*)));
+    std::size_t bytes = static_cast<std::size_t>(cap) * sizeof(G*);
+    auto** gs = static_cast<G**>(base::os_alloc(bytes));
     if (gs == nullptr) gort::detail::throw_("runtime: out of memory (stack roots)");
     std::int64_t n = allgs_snapshot(gs, cap);
     if (n <= cap) {
       for (std::int64_t i = 0; i < n; i++) fn(gs[i], ctx);
-      base::rt_free(gs);
+      base::os_free(gs, bytes);
       return;
     }
-    base::rt_free(gs);
+    base::os_free(gs, bytes);
     cap = n + 64;
   }
 }
