@@ -24,6 +24,11 @@
 //    gort::run, a timer's std::function: only through a gc::Root<T>.
 //  * inside gort::blocking(fn): fn must not create or touch GC objects; what
 //    its caller's frames hold is kept alive.
+//  * a variable on one goroutine's stack that *another* goroutine writes a
+//    pointer into (through a captured reference) must be a gc::Ptr<T>: the
+//    collector scans each stack once per cycle, and only a barriered store
+//    tells it about a pointer that arrives afterwards. (Channels need
+//    nothing: values sent over them are shaded on the way.)
 //
 // GC types. make<T> accepts:
 //  * a type with a `void trace(gort::gc::Tracer&) const` method naming every
