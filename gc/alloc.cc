@@ -8,6 +8,7 @@
 #include "gc/collector.h"
 #include "gc/heap.h"
 #include "gc/mcache.h"
+#include "gc/pacer.h"
 #include "gc/sweep.h"
 #include "gort/sched.h"
 #include "sched/sched.h"
@@ -145,15 +146,17 @@ void* alloc_large(const TypeInfo& t) {
   if (col.trigger_pending.load(std::memory_order_relaxed) ||
       should_collect(h.live_bytes.load(std::memory_order_relaxed)))
     maybe_collect();
-  // While a cycle marks, an allocating goroutine gives the background worker
-  // its turn at every refill (stage 2's stand-in for mark assists, which
-  // stage 3 brings): with one P the worker would otherwise never run.
+  int sizeclass = t.size > kMaxSmallSize ? 0 : class_of(t.size);
+  // While a cycle marks, an allocating goroutine pays for what it takes
+  // (a span's worth here) with mark work (gc/pacer.cc).
   if (col.phase.load(std::memory_order_relaxed) == Phase::mark && !gort::detail::tls_m->on_g0 &&
-      base::lock_depth() == 0)
-    gort::yield();
+      base::lock_depth() == 0) {
+    std::int64_t bytes = sizeclass == 0 ? static_cast<std::int64_t>(t.size)
+                                        : static_cast<std::int64_t>(size_class(sizeclass).span_pages * kPageSize);
+    assist_alloc(bytes);
+  }
 
-  if (t.size > kMaxSmallSize) return alloc_large(t);
-  int sizeclass = class_of(t.size);
+  if (sizeclass == 0) return alloc_large(t);
   Central* central = h.central_for(t, sizeclass);
   base::NoSuspend ns;
   M* m = tls_m;  // maybe_collect may have moved us

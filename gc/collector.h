@@ -34,6 +34,13 @@ struct Collector {
   // plus what was allocated black: the live heap at mark termination.
   std::atomic<std::int64_t> marked_bytes{0};
   std::atomic<std::int64_t> marked_objects{0};
+  // Pacer (gc/pacer.cc).
+  std::atomic<std::int64_t> scanned{0};        // scan work done this cycle (bytes)
+  std::atomic<std::int64_t> scan_expected{0};  // scan work the last cycle did
+  std::atomic<double> assist_ratio{0};         // scan bytes owed per byte allocated
+  std::atomic<std::uint32_t> cycle_gen{0};     // the cycle marking now
+  std::int64_t last_stack_bytes = 0;
+  double runway_fraction = 0.3;  // of (goal - marked): where the trigger sits below the goal
 };
 
 Collector& collector();

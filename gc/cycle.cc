@@ -25,6 +25,7 @@
 #include "gc/heap.h"
 #include "gc/mark.h"
 #include "gc/mcache.h"
+#include "gc/pacer.h"
 #include "gc/stats.h"
 #include "gc/sweep.h"
 #include "gc/testing.h"
@@ -100,22 +101,6 @@ int parse_gogc(const char* s) {
   if (parse_int(s, s + std::strlen(s), &v) && v >= INT32_MIN && v <= INT32_MAX)
     return static_cast<int>(v);
   return 100;
-}
-
-constexpr std::int64_t kHeapMinimum = 4 << 20;  // Go's heapMinimum at GOGC=100
-
-void set_goal(Collector& c, std::int64_t live) {
-  int pct = c.gc_percent.load(std::memory_order_relaxed);
-  std::int64_t goal;
-  if (pct < 0) {
-    goal = INT64_MAX;
-  } else {
-    goal = live + live * pct / 100;
-    std::int64_t floor = kHeapMinimum * pct / 100;
-    if (goal < floor) goal = floor;
-  }
-  c.goal.store(goal, std::memory_order_relaxed);
-  c.trigger.store(goal, std::memory_order_relaxed);
 }
 
 // ---- the report line (GODEBUG=gctrace=1), in Go's format ---------------------------
@@ -274,7 +259,8 @@ void finish_cycle_stopped(MarkState& ms, bool sweep_now) {
   c.phase.store(Phase::off, std::memory_order_release);
   c.last_marked = live;
   t.heap2 = live;
-  set_goal(c, live);
+  pacer_add_scanned(ms.scanned_bytes);
+  pacer_cycle_end(live, t.stacks, t.heap0, t.heap1);
   t.goal = c.goal.load(std::memory_order_relaxed);
   t.end = base::nanotime();
 }
@@ -315,6 +301,7 @@ void start_cycle_on_g0(void* arg) {
   if (!sweep_finished()) finish_sweep();  // normally done before the pause
   c.marked_bytes.store(0, std::memory_order_relaxed);
   c.marked_objects.store(0, std::memory_order_relaxed);
+  pacer_cycle_start(t.heap0);
   c.phase.store(Phase::mark, std::memory_order_release);
   set_barrier(true);
   if (c.settings.stoptheworld) {
@@ -389,12 +376,27 @@ Parker g_worker_parker;
 std::atomic<bool> g_worker_exists{false};
 
 // Scans up to `budget` grey objects; false when ms and the queue are empty.
+// Scans up to `budget` grey objects; false when ms and the queue are empty.
+// Shares work when the queue has none (assists take from it), and keeps the
+// pacer informed.
 bool drain_some(MarkState& ms, std::size_t budget) {
+  bool more = true;
+  std::int64_t scanned0 = ms.scanned_bytes;
   while (budget > 0) {
-    if (ms.work.len == 0 && work_get(ms, 256) == 0) return false;
-    budget -= drain_n(ms, budget);
+    if (ms.work.len == 0 && work_get(ms, 256) == 0) {
+      more = false;
+      break;
+    }
+    budget -= drain_n(ms, budget < 1024 ? budget : 1024);
+    if (ms.work.len > 1024 && work_empty()) {
+      std::size_t half = ms.work.len / 2;
+      work_put(ms.work.data + ms.work.len - half, half);
+      ms.work.len -= half;
+    }
   }
-  return true;
+  pacer_add_scanned(ms.scanned_bytes - scanned0);
+  pacer_refresh(heap().live_bytes.load(std::memory_order_relaxed));
+  return more;
 }
 
 void concurrent_mark() {
@@ -447,7 +449,12 @@ void concurrent_mark() {
   // Grey objects until none are left, then ask every P's barrier buffer.
   for (;;) {
     while (drain_some(ms, 10000)) gort::yield();
-    if (flush_all_barrier_buffers() == 0 && work_empty() && ms.work.len == 0) break;
+    // Done when the barrier buffers had nothing, the queue is empty, and no
+    // assist holds grey objects (checked in that order: an assist counts
+    // itself before it takes from the queue).
+    if (flush_all_barrier_buffers() == 0 && ms.work.len == 0 && work_empty() && !assists_active())
+      break;
+    if (assists_active()) gort::yield();
   }
   flush_mark_counts(ms);
   ms.work.release();
@@ -520,7 +527,7 @@ void collector_init_from_env() {
   parse_godebug(getenv("GODEBUG"), c.settings);
   c.gc_percent.store(parse_gogc(getenv("GOGC")), std::memory_order_relaxed);
   c.stress_countdown.store(c.settings.stress_every, std::memory_order_relaxed);
-  set_goal(c, 0);
+  pacer_recompute();
   stats().process_start = base::nanotime();
   g_done_mu = new gort::Mutex();
   g_done_cv = new gort::Cond(*g_done_mu);
@@ -549,7 +556,7 @@ void collect() {
 int set_gc_percent(int percent) {
   Collector& c = collector();
   int old = c.gc_percent.exchange(percent < 0 ? -1 : percent);
-  set_goal(c, c.last_marked);
+  pacer_recompute();
   return old;
 }
 

@@ -2,6 +2,7 @@
 #include "gc/mark.h"
 
 #include "gc/collector.h"
+#include "gc/work.h"
 
 #include <sys/ucontext.h>
 
@@ -36,6 +37,11 @@ struct TracerAccess {
 // Work stacks live in their own mappings (base/osmem.h): they grow while
 // the world is stopped or while a thread is held for its stack scan.
 void WorkStack::grow() {
+  if (fixed) {
+    work_put(data, len);
+    len = 0;
+    return;
+  }
   std::size_t ncap = cap == 0 ? 8192 : cap * 2;
   auto* nd = static_cast<std::uintptr_t*>(
       base::os_realloc(data, cap * sizeof(std::uintptr_t), ncap * sizeof(std::uintptr_t)));

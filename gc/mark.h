@@ -33,6 +33,9 @@ struct WorkStack {
   std::uintptr_t* data = nullptr;
   std::size_t len = 0;
   std::size_t cap = 0;
+  // A caller's fixed buffer: when it fills, its contents move to the shared
+  // queue (gc/work.h) instead of the buffer growing.
+  bool fixed = false;
   void push(std::uintptr_t obj) {
     if (len == cap) grow();
     data[len++] = obj;

@@ -35,15 +35,29 @@ bool work_empty() {
   return g_queue.len == 0;
 }
 
+// A no-suspend stretch: the grey objects it finds sit in a local buffer until
+// they reach the queue, and mark termination must not begin in between.
 void shade_batch(const std::uintptr_t* vals, std::size_t n) {
+  base::NoSuspend ns;
+  constexpr std::size_t kChunk = 128;
+  std::uintptr_t grey[kChunk];
   MarkState tmp;
-  for (std::size_t i = 0; i < n; i++) {
-    std::uintptr_t v = vals[i];
-    if (v - detail::g_heap_base < detail::g_heap_size) mark_conservative(tmp, v);
+  tmp.work.data = grey;  // one push per value at most: never fills
+  tmp.work.cap = kChunk;
+  tmp.work.fixed = true;
+  for (std::size_t i = 0; i < n; i += kChunk) {
+    std::size_t end = n - i < kChunk ? n : i + kChunk;
+    for (std::size_t j = i; j < end; j++) {
+      std::uintptr_t v = vals[j];
+      if (v - detail::g_heap_base < detail::g_heap_size) mark_conservative(tmp, v);
+    }
+    work_put(grey, tmp.work.len);
+    tmp.work.len = 0;
   }
-  work_put(tmp.work.data, tmp.work.len);
   flush_mark_counts(tmp);
-  tmp.work.release();
+  tmp.work.data = nullptr;
+  tmp.work.cap = 0;
+  tmp.work.fixed = false;
 }
 
 bool g_testing_barrier_broken = false;

@@ -285,16 +285,16 @@ TEST(GC, HeapPointersAreTracedPrecisely) {
 
 TEST(GC, UnreachableCyclesAreCollected) {
   poison_on();
-  std::uintptr_t ha, hb;
-  [&]() __attribute__((noinline)) {
+  std::uintptr_t hb = 0;
+  std::uintptr_t ha = off_stack([&hb] {
     Node* a = gc::make<Node>(1);
     Node* b = gc::make<Node>(2);
     a->left = b;
     b->left = a;
     a->right = a;
-    ha = hide(a);
     hb = hide(b);
-  }();
+    return hide(a);
+  });
   scrub_stack();
   gc::collect();
   EXPECT_FALSE(allocated(ha));

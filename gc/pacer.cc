@@ -1,0 +1,151 @@
+// gc/pacer.cc — the pacer: GOGC's heap goal, the trigger below it, and mark
+// assists.
+//
+// Goal (Go 1.18+): marked + (marked + stacks) * GOGC/100, at least
+// 4 MiB * GOGC/100. A cycle should finish as the heap reaches the goal, so it
+// starts earlier, at the trigger: goal - runway, where the runway is what
+// the program allocated during the last mark (with 10% slack), kept between
+// 5% and 40% of the distance from the marked heap to the goal.
+//
+// While a cycle marks, every allocating goroutine owes scan work in
+// proportion to what it allocates: the assist ratio is the scan work left
+// (what the last cycle scanned, minus what this one has) over the heap left
+// before the goal. A goroutine whose debt is positive takes grey objects from
+// the shared queue and scans them (in bursts of 64 objects, each a
+// no-suspend stretch, so that mark termination never finds grey objects
+// held privately); if the queue is empty it yields to the background worker
+// and carries the debt forward.
+#include "gc/pacer.h"
+
+#include <algorithm>
+
+#include "base/lock.h"
+#include "gc/collector.h"
+#include "gc/mark.h"
+#include "gc/work.h"
+#include "gort/sched.h"
+#include "sched/sched.h"
+
+namespace gort::gc {
+
+namespace {
+
+constexpr std::int64_t kHeapMinimum = 4 << 20;
+std::atomic<std::int32_t> g_active_assists{0};
+
+std::int64_t goal_for(std::int64_t marked, std::int64_t stacks, int pct) {
+  if (pct < 0) return INT64_MAX;
+  std::int64_t goal = marked + (marked + stacks) * pct / 100;
+  std::int64_t floor = kHeapMinimum * pct / 100;
+  return goal < floor ? floor : goal;
+}
+
+void set_goal_and_trigger(Collector& c, std::int64_t marked) {
+  int pct = c.gc_percent.load(std::memory_order_relaxed);
+  std::int64_t goal = goal_for(marked, c.last_stack_bytes, pct);
+  c.goal.store(goal, std::memory_order_relaxed);
+  if (goal == INT64_MAX) {
+    c.trigger.store(INT64_MAX, std::memory_order_relaxed);
+    return;
+  }
+  std::int64_t span = goal - marked;
+  std::int64_t trigger = goal - static_cast<std::int64_t>(static_cast<double>(span) * c.runway_fraction);
+  c.trigger.store(std::max(trigger, marked), std::memory_order_relaxed);
+}
+
+void refresh_ratio(Collector& c, std::int64_t live_now) {
+  std::int64_t left_scan = c.scan_expected.load(std::memory_order_relaxed) -
+                           c.scanned.load(std::memory_order_relaxed);
+  left_scan = std::max<std::int64_t>(left_scan, 64 << 10);
+  std::int64_t left_heap = c.goal.load(std::memory_order_relaxed) - live_now;
+  left_heap = std::max<std::int64_t>(left_heap, 256 << 10);
+  c.assist_ratio.store(static_cast<double>(left_scan) / static_cast<double>(left_heap),
+                       std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void pacer_cycle_start(std::int64_t live_now) {
+  Collector& c = collector();
+  c.scanned.store(0, std::memory_order_relaxed);
+  c.cycle_gen.fetch_add(1, std::memory_order_relaxed);
+  refresh_ratio(c, live_now);
+}
+
+void pacer_refresh(std::int64_t live_now) { refresh_ratio(collector(), live_now); }
+
+void pacer_add_scanned(std::int64_t bytes) {
+  if (bytes != 0) collector().scanned.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void pacer_cycle_end(std::int64_t marked, std::int64_t stack_bytes, std::int64_t heap_at_start,
+                     std::int64_t heap_at_end) {
+  Collector& c = collector();
+  c.last_stack_bytes = stack_bytes;
+  c.scan_expected.store(std::max<std::int64_t>(c.scanned.load(std::memory_order_relaxed), 64 << 10),
+                        std::memory_order_relaxed);
+  // The runway: what was allocated while this cycle marked, over the
+  // distance the next cycle will have.
+  std::int64_t goal = goal_for(marked, stack_bytes, c.gc_percent.load(std::memory_order_relaxed));
+  if (goal != INT64_MAX && goal > marked) {
+    double used = static_cast<double>(std::max<std::int64_t>(heap_at_end - heap_at_start, 0)) * 1.1;
+    double frac = used / static_cast<double>(goal - marked);
+    c.runway_fraction = std::clamp(frac, 0.05, 0.4);
+  }
+  set_goal_and_trigger(c, marked);
+}
+
+void pacer_recompute() {
+  Collector& c = collector();
+  set_goal_and_trigger(c, c.last_marked);
+}
+
+bool assists_active() { return g_active_assists.load(std::memory_order_seq_cst) != 0; }
+
+void assist_alloc(std::int64_t bytes) {
+  using namespace gort::detail;
+  Collector& c = collector();
+  G* gp = getg();
+  if (gp == nullptr || gp->is_system) return;
+  std::uint32_t gen = c.cycle_gen.load(std::memory_order_relaxed);
+  if (gp->gc_assist_gen != gen) {
+    gp->gc_assist_gen = gen;
+    gp->gc_assist_debt = 0;
+  }
+  gp->gc_assist_debt += static_cast<std::int64_t>(static_cast<double>(bytes) *
+                                                  c.assist_ratio.load(std::memory_order_relaxed));
+  while (gp->gc_assist_debt > 0 && c.phase.load(std::memory_order_acquire) == Phase::mark) {
+    std::int64_t done;
+    {
+      base::NoSuspend ns;
+      // Count ourselves before taking work, so the worker never sees the
+      // queue empty while we hold grey objects.
+      g_active_assists.fetch_add(1, std::memory_order_seq_cst);
+      MarkState ms;
+      std::uintptr_t local[256];
+      ms.work.data = local;
+      ms.work.cap = 256;
+      ms.work.fixed = true;
+      std::size_t got = work_get(ms, 64);
+      while (ms.work.len != 0 && ms.scanned_bytes < gp->gc_assist_debt) drain_n(ms, 16);
+      work_put(ms.work.data, ms.work.len);  // what is left goes back
+      ms.work.len = 0;
+      flush_mark_counts(ms);
+      done = ms.scanned_bytes;
+      ms.work.data = nullptr;
+      ms.work.cap = 0;
+      ms.work.fixed = false;
+      g_active_assists.fetch_sub(1, std::memory_order_seq_cst);
+      if (got == 0) done = -1;
+    }
+    if (done < 0) {
+      // Nothing to take: let the worker run, keep the debt for later.
+      gort::yield();
+      return;
+    }
+    pacer_add_scanned(done);
+    gp->gc_assist_debt -= std::max<std::int64_t>(done, 1);
+  }
+}
+
+}  // namespace gort::gc

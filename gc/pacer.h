@@ -1,0 +1,33 @@
+// gc/pacer.h — when to start a cycle and how much marking an allocating
+// goroutine owes while one runs (gc/pacer.cc explains the model).
+#pragma once
+
+#include <cstdint>
+
+namespace gort::detail {
+struct G;
+}
+
+namespace gort::gc {
+
+// At the start pause: sets the assist ratio for this cycle.
+void pacer_cycle_start(std::int64_t live_now);
+// From the worker now and then: refreshes the assist ratio.
+void pacer_refresh(std::int64_t live_now);
+// At mark termination: the next goal and trigger from what the mark found.
+void pacer_cycle_end(std::int64_t marked, std::int64_t stack_bytes, std::int64_t heap_at_start,
+                     std::int64_t heap_at_end);
+// Recomputes goal and trigger from the last mark (after set_gc_percent).
+void pacer_recompute();
+// Adds scan work done by any marker this cycle.
+void pacer_add_scanned(std::int64_t bytes);
+
+// An allocating goroutine is about to take `bytes` while the collector
+// marks: it pays for them with mark work (gc/pacer.cc). Outside any
+// no-suspend stretch.
+void assist_alloc(std::int64_t bytes);
+// Markers other than the worker that hold grey objects right now (the
+// worker waits for 0 before it concludes the mark is done).
+bool assists_active();
+
+}  // namespace gort::gc
