@@ -68,7 +68,7 @@ Span* take_span(Heap& h, Central* c) {
       s->in_cache = false;  // full: on no list until a sweep finds room in it
       continue;
     }
-    if (lazy < 64 && sweep_one()) {
+    if (lazy < 8 && sweep_one()) {
       lazy++;
       continue;
     }

@@ -358,6 +358,10 @@ struct Parker {
     parked = getg();
     gopark(park_unlock_commit, &lock, reason);
   }
+  bool is_idle() {
+    base::Guard<base::Lock> g(lock);
+    return parked != nullptr;
+  }
   void kick() {
     using namespace gort::detail;
     lock.lock();
@@ -365,10 +369,8 @@ struct Parker {
     parked = nullptr;
     if (gp == nullptr) kicked = true;
     lock.unlock();
-    if (gp != nullptr) {
-      goready(gp);
-      wakep();  // an idle P should take it rather than wait for this goroutine to block
-    }
+    // An idle P should take it rather than wait for this goroutine to block.
+    if (gp != nullptr) goready_elsewhere(gp);
   }
 };
 
@@ -502,8 +504,15 @@ bool testing_manual();
 // Begins cycle expect+1 unless it has begun. From a goroutine.
 void start_cycle(bool forced, std::uint32_t expect) {
   using namespace gort::detail;
-  if (!g_worker_exists.exchange(true)) gort::go(worker_main);
-  if (!g_sweeper_exists.exchange(true)) gort::go(sweeper_main);
+  if (!g_worker_exists.exchange(true)) {
+    // The first cycle: start the worker and the sweeper, and let them reach
+    // their idle wait before the pause (an M being started for them would
+    // otherwise hold the first pause up by a thread creation).
+    gort::go(worker_main);
+    gort::go(sweeper_main);
+    g_sweeper_exists.store(true);
+    while (!g_worker_parker.is_idle() || !g_sweeper_parker.is_idle()) gort::yield();
+  }
   finish_sweep();  // the last cycle's sweep, before this one's pause
   StartArgs a{forced, expect, false};
   stw_mutex_lock();

@@ -13,14 +13,15 @@
 // before the goal. A goroutine whose debt is positive takes grey objects from
 // the shared queue and scans them (in bursts of 64 objects, each a
 // no-suspend stretch, so that mark termination never finds grey objects
-// held privately); if the queue is empty it yields to the background worker
-// and carries the debt forward.
+// held privately); if the queue is empty it carries the debt forward, and
+// yields to the background worker only once the heap has passed its goal.
 #include "gc/pacer.h"
 
 #include <algorithm>
 
 #include "base/lock.h"
 #include "gc/collector.h"
+#include "gc/heap.h"
 #include "gc/mark.h"
 #include "gc/work.h"
 #include "gort/sched.h"
@@ -139,8 +140,11 @@ void assist_alloc(std::int64_t bytes) {
       if (got == 0) done = -1;
     }
     if (done < 0) {
-      // Nothing to take: let the worker run, keep the debt for later.
-      gort::yield();
+      // Nothing to take. Keep the debt for later; only past the goal does
+      // the goroutine give the worker its turn (the heap must not run away
+      // from a worker that cannot keep up).
+      if (heap().live_bytes.load(std::memory_order_relaxed) > c.goal.load(std::memory_order_relaxed))
+        gort::yield();
       return;
     }
     pacer_add_scanned(done);

@@ -431,6 +431,17 @@ bool park_unlock_commit(G*, void* lock) {
   return true;
 }
 
+void goready_elsewhere(G* gp) {
+  GStatus st = gp->status.load(std::memory_order_relaxed);
+  if (st != GStatus::waiting) throw_("goready: goroutine is not waiting");
+  gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+  {
+    base::Guard<base::Lock> g(sched().lock);
+    globrunqput(gp);
+  }
+  wakep();
+}
+
 void goready(G* gp) {
   GStatus st = gp->status.load(std::memory_order_relaxed);
   if (st != GStatus::waiting) throw_("goready: goroutine is not waiting");

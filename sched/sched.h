@@ -91,6 +91,10 @@ void gopark(bool (*commit)(G*, void*), void* arg, WaitReason reason);
 // Makes a parked goroutine runnable: to runnext of the current P, or to the
 // global queue when the caller holds no P.
 void goready(G* gp);
+// The same for work that should run beside the caller rather than after it
+// (the collector's background goroutines): the global queue, and an idle P
+// is woken for it.
+void goready_elsewhere(G* gp);
 // Helpers for commit functions.
 bool park_unlock_commit(G* gp, void* lock);  // arg: a base::Lock*
 

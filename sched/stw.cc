@@ -84,8 +84,15 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
     }
   }
   // A marker wants to scan the running goroutine's stack (gc/stackscan.cc).
+  // Unlike a stop of the world, this may catch a thread holding a runtime
+  // lock or in a no-suspend stretch: while it holds this thread, the marker
+  // only reads memory and takes no lock (and allocation runs inside
+  // no-suspend stretches almost all the time, so declining there would
+  // starve the scan of an allocating goroutine).
+  bool may_scan = m != nullptr && !m->on_g0 && m->p != nullptr && !m->in_syscall &&
+                  m->curg != nullptr;
   if (m != nullptr && m->scan_state.load(std::memory_order_acquire) == 1) {
-    if (may_stop && !stopped) {
+    if (may_scan && !stopped) {
       record_registers(m, uc);
       m->scan_g = m->curg;
       m->scan_state.store(2, std::memory_order_release);
