@@ -667,6 +667,7 @@ void cycle_end() {
   delete g_ms;
   g_ms = nullptr;
   notify_completed();
+  finish_sweep();
 }
 
 }  // namespace gort::gc::testing

@@ -148,6 +148,14 @@ std::int64_t stw_stop(M* m) {
   P* mine = m->p;
   {
     base::Guard<base::Lock> g(s.lock);
+    // Another stopper got there first (stoppers on g0 — the collector, the
+    // end of main — do not share the goroutines' world mutex): stop with
+    // the others until that world restarts, then try again.
+    while (s.gcwaiting.load(std::memory_order_acquire)) {
+      s.lock.unlock();
+      gcstopm(m);
+      s.lock.lock();
+    }
     s.stopnote.clear();
     std::int32_t n = gomaxprocs_now();
     s.stopwait.store(n, std::memory_order_relaxed);
