@@ -39,6 +39,7 @@ struct Collector {
   std::atomic<std::int64_t> scan_expected{0};  // scan work the last cycle did
   std::atomic<double> assist_ratio{0};         // scan bytes owed per byte allocated
   std::atomic<std::uint32_t> cycle_gen{0};     // the cycle marking now
+  std::atomic<std::int64_t> assist_ns{0};      // time goroutines spent assisting this cycle
   std::int64_t last_stack_bytes = 0;
   double runway_fraction = 0.3;  // of (goal - marked): where the trigger sits below the goal
 };

@@ -142,6 +142,8 @@ struct CycleTimes {
   std::int64_t start, mark_start, mark_term_start, end;
   std::int64_t heap0, heap1, heap2, goal, stacks;
   std::int64_t pause1;  // the start pause
+  std::int64_t worker_ns, assist_ns;
+  bool concurrent;
   int procs;
   bool forced;
 };
@@ -158,8 +160,10 @@ void print_trace(const CycleTimes& t, std::uint32_t n, double cpu_fraction) {
   put_ms(pr, static_cast<std::uint64_t>(t.end - t.mark_term_start));
   pr.str(" ms clock, ");
   put_ms(pr, static_cast<std::uint64_t>((t.mark_start - t.start) * t.procs));
-  pr.str("+0/");
-  put_ms(pr, static_cast<std::uint64_t>(t.mark_term_start - t.mark_start));
+  pr.str("+");
+  put_ms(pr, static_cast<std::uint64_t>(t.assist_ns));
+  pr.str("/");
+  put_ms(pr, static_cast<std::uint64_t>(t.concurrent ? t.worker_ns : t.mark_term_start - t.mark_start));
   pr.str("/0+");
   put_ms(pr, static_cast<std::uint64_t>((t.end - t.mark_term_start) * t.procs));
   pr.str(" ms cpu, ").i64(t.heap0 >> 20).str("->").i64(t.heap1 >> 20).str("->").i64(t.heap2 >> 20)
@@ -270,7 +274,13 @@ void complete_cycle_stopped(std::int64_t pause_ns) {
   CycleTimes& t = g_times;
   std::uint32_t n = c.cycles.load(std::memory_order_relaxed) + 1;
   if (t.forced) c.forced_cycles.fetch_add(1, std::memory_order_relaxed);
-  stats_record_cycle(pause_ns, t.end - t.start, t.procs);
+  // CPU: every P during the pauses, the worker during the concurrent mark,
+  // and the assists.
+  t.assist_ns = c.assist_ns.load(std::memory_order_relaxed);
+  t.worker_ns = t.concurrent ? t.mark_term_start - t.mark_start : 0;
+  double cpu = static_cast<double>(pause_ns) * t.procs + static_cast<double>(t.worker_ns) +
+               static_cast<double>(t.assist_ns);
+  stats_record_cycle(pause_ns, cpu);
   c.cycles.store(n, std::memory_order_release);
   c.trigger_pending.store(false, std::memory_order_relaxed);
 }
@@ -280,6 +290,8 @@ struct StartArgs {
   std::uint32_t expect;  // start only if this many cycles have begun
   bool started;
 };
+
+bool testing_manual();
 
 // Step 1, on g0 of the starting goroutine's M.
 void start_cycle_on_g0(void* arg) {
@@ -301,6 +313,8 @@ void start_cycle_on_g0(void* arg) {
   if (!sweep_finished()) finish_sweep();  // normally done before the pause
   c.marked_bytes.store(0, std::memory_order_relaxed);
   c.marked_objects.store(0, std::memory_order_relaxed);
+  c.assist_ns.store(0, std::memory_order_relaxed);
+  t.concurrent = !c.settings.stoptheworld && !testing_manual();
   pacer_cycle_start(t.heap0);
   c.phase.store(Phase::mark, std::memory_order_release);
   set_barrier(true);
@@ -498,8 +512,6 @@ bool on_goroutine() {
   M* m = tls_m;
   return m != nullptr && !m->on_g0 && m->curg != nullptr && base::lock_depth() == 0;
 }
-
-bool testing_manual();
 
 // Begins cycle expect+1 unless it has begun. From a goroutine.
 void start_cycle(bool forced, std::uint32_t expect) {

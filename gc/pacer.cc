@@ -19,6 +19,7 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
 #include "base/lock.h"
 #include "gc/collector.h"
 #include "gc/heap.h"
@@ -117,6 +118,7 @@ void assist_alloc(std::int64_t bytes) {
                                                   c.assist_ratio.load(std::memory_order_relaxed));
   while (gp->gc_assist_debt > 0 && c.phase.load(std::memory_order_acquire) == Phase::mark) {
     std::int64_t done;
+    std::int64_t t0 = base::nanotime();
     {
       base::NoSuspend ns;
       // Count ourselves before taking work, so the worker never sees the
@@ -139,6 +141,7 @@ void assist_alloc(std::int64_t bytes) {
       g_active_assists.fetch_sub(1, std::memory_order_seq_cst);
       if (got == 0) done = -1;
     }
+    c.assist_ns.fetch_add(base::nanotime() - t0, std::memory_order_relaxed);
     if (done < 0) {
       // Nothing to take. Keep the debt for later; only past the goal does
       // the goroutine give the worker its turn (the heap must not run away

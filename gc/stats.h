@@ -19,8 +19,8 @@ struct Stats {
 };
 
 Stats& stats();
-// Records cycle number cycles()+1: its total pause and GC CPU time.
-void stats_record_cycle(std::int64_t pause_ns, std::int64_t gc_wall_ns, int procs);
+// Records cycle number cycles()+1: its total pause and its GC CPU time.
+void stats_record_cycle(std::int64_t pause_ns, double gc_cpu_ns);
 double stats_cpu_fraction();
 
 }  // namespace gort::gc

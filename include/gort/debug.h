@@ -2,7 +2,10 @@
 // runtime/debug.PrintStack and debug.SetTraceback).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gort::debug {
 
@@ -19,5 +22,46 @@ void print_stack();
 // "system", "crash" or a number). As Go's debug.SetTraceback, it cannot go
 // below the level the environment set.
 void set_traceback(const char* level);
+
+// ---- the collector's statistics (Go's debug.ReadGCStats and
+// runtime.ReadMemStats). Call them from a goroutine; read_mem_stats stops the
+// world briefly, as Go's does.
+
+struct GCStats {
+  std::chrono::system_clock::time_point last_gc{};  // time of the last collection (epoch if none)
+  std::int64_t num_gc = 0;
+  std::chrono::nanoseconds pause_total{0};
+  std::vector<std::chrono::nanoseconds> pause;  // pause history, most recent first (at most 256)
+  std::vector<std::chrono::system_clock::time_point> pause_end;  // same order
+  // If given a size n >= 2 before the call, filled with the minimum, n-2
+  // evenly spaced quantiles and the maximum of the recorded pauses.
+  std::vector<std::chrono::nanoseconds> pause_quantiles;
+};
+void read_gc_stats(GCStats& s);
+
+struct MemStats {
+  std::uint64_t alloc = 0;        // = heap_alloc
+  std::uint64_t total_alloc = 0;  // bytes allocated, cumulative
+  std::uint64_t sys = 0;          // bytes obtained from the OS for the heap
+  std::uint64_t mallocs = 0;      // objects allocated, cumulative
+  std::uint64_t frees = 0;        // objects freed, cumulative
+  std::uint64_t heap_alloc = 0;   // bytes of allocated heap objects (including unswept garbage)
+  std::uint64_t heap_sys = 0;
+  std::uint64_t heap_idle = 0;
+  std::uint64_t heap_inuse = 0;
+  std::uint64_t heap_released = 0;
+  std::uint64_t heap_objects = 0;  // = mallocs - frees
+  std::uint64_t next_gc = 0;       // the heap goal
+  std::uint64_t last_gc = 0;       // unix ns
+  std::uint64_t pause_total_ns = 0;
+  std::uint64_t pause_ns[256] = {};   // cycle n's pause at [(n+255) % 256]
+  std::uint64_t pause_end[256] = {};  // unix ns, same indexing
+  std::uint32_t num_gc = 0;
+  std::uint32_t num_forced_gc = 0;
+  double gc_cpu_fraction = 0;
+  bool enable_gc = true;
+  bool debug_gc = false;
+};
+void read_mem_stats(MemStats& m);
 
 }  // namespace gort::debug
