@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 extern "C" bool gort_gc_barrier_on;  // include/gort/gc.h
 
@@ -16,6 +17,11 @@ namespace gort::base {
 
 // Set by the collector at boot; never null afterwards.
 extern void (*gc_shade_range_hook)(const void* p, std::size_t n);
+
+// Called by sysmon on every tick (and when its deep sleep ends): starts the
+// periodic collection when one is due; returns the nanotime at which it
+// wants to be called next (sysmon's deep sleep ends by then).
+extern std::int64_t (*gc_sysmon_hook)(std::int64_t now);
 
 inline bool gc_marking() { return __atomic_load_n(&gort_gc_barrier_on, __ATOMIC_RELAXED); }
 

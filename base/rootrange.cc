@@ -42,4 +42,5 @@ void root_range_each(void (*fn)(const void*, std::size_t, void*), void* ctx) {
 
 namespace gort::base {
 void (*gc_shade_range_hook)(const void* p, std::size_t n) = nullptr;
+std::int64_t (*gc_sysmon_hook)(std::int64_t now) = nullptr;
 }  // namespace gort::base

@@ -136,6 +136,7 @@ void* alloc_large(const TypeInfo& t) {
   using namespace gort::detail;
   if (tls_m == nullptr || tls_m->p == nullptr) not_on_runtime_thread();
   if (!heap_initialized()) heap_init();
+  ensure_gc_goroutines();
   Heap& h = heap();
   Collector& col = collector();
   if (col.settings.stress_every > 0 &&

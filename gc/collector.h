@@ -41,21 +41,35 @@ struct Collector {
   std::atomic<std::uint32_t> cycle_gen{0};     // the cycle marking now
   std::atomic<std::int64_t> assist_ns{0};      // time goroutines spent assisting this cycle
   std::int64_t last_stack_bytes = 0;
+  // GOMEMLIMIT (bytes; INT64_MAX: none).
+  std::atomic<std::int64_t> memory_limit{INT64_MAX};
+  // The periodic cycle: one starts when none has ended for this long (Go's
+  // forcegcperiod, two minutes; tests shorten it).
+  std::atomic<std::int64_t> force_period_ns{120'000'000'000};
+  std::atomic<std::int64_t> last_cycle_end{0};  // nanotime
   double runway_fraction = 0.3;  // of (goal - marked): where the trigger sits below the goal
 };
 
 Collector& collector();
 
-// Reads GODEBUG and GOGC (once, at boot).
+// Go's parseByteCount (GOMEMLIMIT's syntax): digits with an optional B, KiB,
+// MiB, GiB or TiB suffix. False if malformed or out of range.
+bool parse_byte_count(const char* s, std::int64_t* out);
+
+// Reads GODEBUG, GOGC and GOMEMLIMIT (once, at boot).
 void collector_init_from_env();
+
+// Starts the collector's goroutines if they do not exist yet (from a
+// goroutine; a no-op elsewhere).
+void ensure_gc_goroutines();
 
 // Called by the allocator (outside its no-suspend stretch) when live bytes
 // reached the trigger or the stress countdown ran out: runs a cycle now if
 // the caller may (a goroutine), or leaves it pending.
 void maybe_collect();
+// The trigger is INT64_MAX when neither GOGC nor GOMEMLIMIT sets a goal.
 inline bool should_collect(std::int64_t live) {
-  Collector& c = collector();
-  return live >= c.trigger.load(std::memory_order_relaxed) && c.gc_percent.load(std::memory_order_relaxed) >= 0;
+  return live >= collector().trigger.load(std::memory_order_relaxed);
 }
 
 // Tests: called with the world stopped right after the mark (before

@@ -34,6 +34,7 @@
 #include "gort/sync.h"
 #include "gc/stackscan.h"
 #include "gc/work.h"
+#include "base/gc_hooks.h"
 #include "base/osmem.h"
 #include "base/rootrange.h"
 #include "sched/stw.h"
@@ -91,6 +92,50 @@ void parse_godebug(const char* s, Settings& st) {
     p = *end == ',' ? end + 1 : end;
   }
 }
+
+}  // namespace
+
+bool parse_byte_count(const char* s, std::int64_t* out) {
+  std::size_t n = std::strlen(s);
+  if (n == 0) return false;
+  std::uint64_t mult = 1;
+  std::size_t digits = n;
+  char last = s[n - 1];
+  if (last < '0' || last > '9') {
+    if (last != 'B' || n < 2) return false;
+    char c = s[n - 2];
+    if (c >= '0' && c <= '9') {
+      digits = n - 1;
+    } else {
+      if (c != 'i' || n < 4) return false;
+      int power;
+      switch (s[n - 3]) {
+        case 'K': power = 1; break;
+        case 'M': power = 2; break;
+        case 'G': power = 3; break;
+        case 'T': power = 4; break;
+        default: return false;
+      }
+      for (int i = 0; i < power; i++) mult *= 1024;
+      digits = n - 3;
+    }
+  }
+  if (digits == 0) return false;
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < digits; i++) {
+    if (s[i] < '0' || s[i] > '9') return false;  // no sign: negative values are malformed
+    if (v > (UINT64_MAX - 9) / 10) return false;
+    v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
+  }
+  if (v > INT64_MAX) return false;
+  if (mult != 1 && v > UINT64_MAX / mult) return false;
+  v *= mult;
+  if (v > static_cast<std::uint64_t>(INT64_MAX)) return false;
+  *out = static_cast<std::int64_t>(v);
+  return true;
+}
+
+namespace {
 
 // Go's readGOGC: "off" disables, a number sets the percentage, anything
 // else leaves the default of 100.
@@ -282,6 +327,7 @@ void complete_cycle_stopped(std::int64_t pause_ns) {
                static_cast<double>(t.assist_ns);
   stats_record_cycle(pause_ns, cpu);
   c.cycles.store(n, std::memory_order_release);
+  c.last_cycle_end.store(t.end, std::memory_order_relaxed);
   c.trigger_pending.store(false, std::memory_order_relaxed);
 }
 
@@ -292,6 +338,7 @@ struct StartArgs {
 };
 
 bool testing_manual();
+void start_cycle(bool forced, std::uint32_t expect);
 
 // Step 1, on g0 of the starting goroutine's M.
 void start_cycle_on_g0(void* arg) {
@@ -483,7 +530,7 @@ std::atomic<bool> g_sweeper_exists{false};
 
 void sweeper_main() {
   using namespace gort::detail;
-  getg()->is_system = true;
+  become_system_goroutine();
   for (;;) {
     g_sweeper_parker.park(WaitReason::gc_sweep_wait);
     for (int n = 1; sweep_one(); n++)
@@ -491,9 +538,38 @@ void sweeper_main() {
   }
 }
 
+// ---- the periodic cycle ------------------------------------------------------------
+
+Parker g_forcegc_parker;
+std::atomic<bool> g_forcegc_pending{false};
+
+void forcegc_main() {
+  using namespace gort::detail;
+  become_system_goroutine();
+  for (;;) {
+    g_forcegc_parker.park(WaitReason::force_gc_idle);
+    g_forcegc_pending.store(false);
+    if (collector().phase.load(std::memory_order_acquire) == Phase::off)
+      start_cycle(false, g_started.load(std::memory_order_acquire));
+  }
+}
+
+// sysmon's hook (base/gc_hooks.h).
+std::int64_t sysmon_check(std::int64_t now) {
+  Collector& c = collector();
+  if (!g_worker_exists.load(std::memory_order_acquire) || c.gc_percent.load() < 0) return INT64_MAX;
+  std::int64_t period = c.force_period_ns.load(std::memory_order_relaxed);
+  std::int64_t last = c.last_cycle_end.load(std::memory_order_relaxed);
+  std::int64_t due = last + period;
+  if (now < due) return due;
+  if (c.phase.load(std::memory_order_acquire) == Phase::off && !g_forcegc_pending.exchange(true))
+    g_forcegc_parker.kick();
+  return now + period;
+}
+
 void worker_main() {
   using namespace gort::detail;
-  getg()->is_system = true;
+  become_system_goroutine();
   for (;;) {
     g_worker_parker.park(WaitReason::gc_worker_idle);
     concurrent_mark();
@@ -513,18 +589,30 @@ bool on_goroutine() {
   return m != nullptr && !m->on_g0 && m->curg != nullptr && base::lock_depth() == 0;
 }
 
+// The collector's goroutines, started on the first allocation slow path (or
+// the first cycle) from a goroutine: the worker, the sweeper and the periodic
+// cycle's helper. They reach their idle wait before we go on (an M started
+// for them would otherwise hold up the next pause by a thread creation).
+void ensure_gc_goroutines_slow() {
+  using namespace gort::detail;
+  static base::Lock once;
+  {
+    base::Guard<base::Lock> g(once);
+    if (g_worker_exists.load()) return;
+    g_worker_exists.store(true, std::memory_order_release);
+  }
+  gort::go(worker_main);
+  gort::go(sweeper_main);
+  gort::go(forcegc_main);
+  g_sweeper_exists.store(true);
+  while (!g_worker_parker.is_idle() || !g_sweeper_parker.is_idle() || !g_forcegc_parker.is_idle())
+    gort::yield();
+}
+
 // Begins cycle expect+1 unless it has begun. From a goroutine.
 void start_cycle(bool forced, std::uint32_t expect) {
   using namespace gort::detail;
-  if (!g_worker_exists.exchange(true)) {
-    // The first cycle: start the worker and the sweeper, and let them reach
-    // their idle wait before the pause (an M being started for them would
-    // otherwise hold the first pause up by a thread creation).
-    gort::go(worker_main);
-    gort::go(sweeper_main);
-    g_sweeper_exists.store(true);
-    while (!g_worker_parker.is_idle() || !g_sweeper_parker.is_idle()) gort::yield();
-  }
+  ensure_gc_goroutines();
   finish_sweep();  // the last cycle's sweep, before this one's pause
   StartArgs a{forced, expect, false};
   stw_mutex_lock();
@@ -543,13 +631,28 @@ void start_cycle(bool forced, std::uint32_t expect) {
 
 }  // namespace
 
+void ensure_gc_goroutines() {
+  if (!g_worker_exists.load(std::memory_order_acquire) && on_goroutine()) ensure_gc_goroutines_slow();
+}
+
 void collector_init_from_env() {
   Collector& c = collector();
   parse_godebug(getenv("GODEBUG"), c.settings);
   c.gc_percent.store(parse_gogc(getenv("GOGC")), std::memory_order_relaxed);
+  // Go's readGOMEMLIMIT.
+  if (const char* lim = getenv("GOMEMLIMIT"); lim != nullptr && *lim != '\0' && std::strcmp(lim, "off") != 0) {
+    std::int64_t v;
+    if (!parse_byte_count(lim, &v)) {
+      base::Printer().str("GOMEMLIMIT=").str(lim).str("\n");
+      gort::detail::throw_("malformed GOMEMLIMIT; see `go doc runtime/debug.SetMemoryLimit`");
+    }
+    c.memory_limit.store(v, std::memory_order_relaxed);
+  }
   c.stress_countdown.store(c.settings.stress_every, std::memory_order_relaxed);
   pacer_recompute();
   stats().process_start = base::nanotime();
+  c.last_cycle_end.store(base::nanotime(), std::memory_order_relaxed);
+  base::gc_sysmon_hook = &sysmon_check;
   g_done_mu = new gort::Mutex();
   g_done_cv = new gort::Cond(*g_done_mu);
 }
@@ -572,6 +675,14 @@ void collect() {
   start_cycle(true, n);
   wait_completed(n + 1);
   finish_sweep();  // and its sweep, as runtime.GC does
+}
+
+std::int64_t set_memory_limit(std::int64_t limit) {
+  Collector& c = collector();
+  if (limit < 0) return c.memory_limit.load();
+  std::int64_t old = c.memory_limit.exchange(limit);
+  pacer_recompute();
+  return old;
 }
 
 int set_gc_percent(int percent) {

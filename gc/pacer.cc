@@ -42,9 +42,21 @@ std::int64_t goal_for(std::int64_t marked, std::int64_t stacks, int pct) {
   return goal < floor ? floor : goal;
 }
 
+// GOMEMLIMIT's goal: the limit less what is not heap (stacks) and a 5%
+// margin. Without Go's CPU limiter it is kept above the marked heap by at
+// least 1/16 (or 1 MiB), so a limit below the live heap makes the heap
+// exceed the limit rather than collect back to back forever.
+std::int64_t limit_goal(Collector& c, std::int64_t marked) {
+  std::int64_t limit = c.memory_limit.load(std::memory_order_relaxed);
+  if (limit == INT64_MAX) return INT64_MAX;
+  std::int64_t goal = limit - limit / 20 - c.last_stack_bytes;
+  std::int64_t floor = marked + std::max<std::int64_t>(marked / 16, 1 << 20);
+  return std::max(goal, floor);
+}
+
 void set_goal_and_trigger(Collector& c, std::int64_t marked) {
   int pct = c.gc_percent.load(std::memory_order_relaxed);
-  std::int64_t goal = goal_for(marked, c.last_stack_bytes, pct);
+  std::int64_t goal = std::min(goal_for(marked, c.last_stack_bytes, pct), limit_goal(c, marked));
   c.goal.store(goal, std::memory_order_relaxed);
   if (goal == INT64_MAX) {
     c.trigger.store(INT64_MAX, std::memory_order_relaxed);
@@ -88,7 +100,8 @@ void pacer_cycle_end(std::int64_t marked, std::int64_t stack_bytes, std::int64_t
                         std::memory_order_relaxed);
   // The runway: what was allocated while this cycle marked, over the
   // distance the next cycle will have.
-  std::int64_t goal = goal_for(marked, stack_bytes, c.gc_percent.load(std::memory_order_relaxed));
+  std::int64_t goal = std::min(goal_for(marked, stack_bytes, c.gc_percent.load(std::memory_order_relaxed)),
+                               limit_goal(c, marked));
   if (goal != INT64_MAX && goal > marked) {
     double used = static_cast<double>(std::max<std::int64_t>(heap_at_end - heap_at_start, 0)) * 1.1;
     double frac = used / static_cast<double>(goal - marked);

@@ -305,6 +305,7 @@ G* handle_request(M* m, G* gp, Request& req) {
       gp->stack = Stack{};
       gp->ctx = nullptr;
       s.ngoroutines.fetch_sub(1, std::memory_order_relaxed);
+      if (gp->is_system) s.nsystem.fetch_sub(1, std::memory_order_relaxed);
       if (gp->is_main && !gp->goexited) {
         main_exited(m);
         return nullptr;
@@ -709,7 +710,7 @@ void checkdead() {
     if (p->timers.next_when.load() != INT64_MAX) return;  // a timer will wake someone
   }
   // Only a main goroutine that called gort::goexit leaves none at all.
-  if (s.ngoroutines.load() == 0) fatal_("no goroutines (main called runtime.Goexit) - deadlock!");
+  if (s.ngoroutines.load() - s.nsystem.load() == 0) fatal_("no goroutines (main called runtime.Goexit) - deadlock!");
   fatal_("all goroutines are asleep - deadlock!");
 }
 
@@ -727,6 +728,13 @@ void systemstack(void (*fn)(void*), void* arg) {
   req.fn = fn;
   req.arg = arg;
   mcall(req);
+}
+
+void become_system_goroutine() {
+  G* gp = getg();
+  if (gp == nullptr || gp->is_system) return;
+  gp->is_system = true;
+  sched().nsystem.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool on_system_stack() {
@@ -771,7 +779,11 @@ std::int64_t goid() {
   return gp != nullptr ? gp->id : 0;
 }
 
-std::int64_t num_goroutine() { return detail::sched().ngoroutines.load(std::memory_order_relaxed); }
+// As Go's runtime.NumGoroutine, the runtime's own goroutines are not counted.
+std::int64_t num_goroutine() {
+  detail::Sched& s = detail::sched();
+  return s.ngoroutines.load(std::memory_order_relaxed) - s.nsystem.load(std::memory_order_relaxed);
+}
 
 int gomaxprocs() { return detail::gomaxprocs_now(); }
 

@@ -68,6 +68,7 @@ struct Sched {
 
   std::atomic<std::int64_t> goidgen{0};
   std::atomic<std::int64_t> ngoroutines{0};  // not dead
+  std::atomic<std::int64_t> nsystem{0};      // of which the runtime's own (is_system)
 
   // gort::run
   M* m0 = nullptr;
@@ -142,6 +143,10 @@ void retirep(M* m);             // gives up a P beyond GOMAXPROCS
 void main_exited(M* m);         // goroutine 1 returned: freeze the world, end gort::run
 G* exitsyscall0(M* m, G* gp);   // g0 half of a blocking call's return
 [[noreturn]] void park_forever_m();  // an M with nothing left to do (world frozen)
+
+// Marks the calling goroutine as the runtime's own (tracebacks show it at
+// level 2 only; gort::num_goroutine does not count it).
+void become_system_goroutine();
 
 // Allocation of G structures (sched/newproc.cc).
 G* gfget(P* p);

@@ -22,6 +22,7 @@
 #include <climits>
 
 #include "base/clock.h"
+#include "base/gc_hooks.h"
 #include "base/fail.h"
 #include "sched/sched.h"
 #include "sched/stack.h"
@@ -141,6 +142,9 @@ void* sysmon_main(void*) {
       last_scavenge = now;
       stack_scavenge(kScavengeBatch);
     }
+    // The collector's periodic cycle (a forced one every two minutes).
+    std::int64_t gc_due = INT64_MAX;
+    if (base::gc_sysmon_hook != nullptr && !s.gcwaiting.load()) gc_due = base::gc_sysmon_hook(now);
     if (s.gcwaiting.load() || s.npidle.load() == gomaxprocs_now()) {
       base::Guard<base::Lock> g(s.lock);
       if (s.gcwaiting.load() || s.npidle.load() == gomaxprocs_now()) {
@@ -151,6 +155,7 @@ void* sysmon_main(void*) {
         std::int64_t next = earliest_timer();
         std::int64_t sleep_ns = kMaxIdleSleepNs;
         if (next != INT64_MAX && next - now < sleep_ns) sleep_ns = next - now;
+        if (gc_due != INT64_MAX && gc_due - now < sleep_ns) sleep_ns = gc_due - now;
         if (sleep_ns > 0) s.sysmon_note.sleep_for(sleep_ns);
         s.lock.lock();
         s.sysmon_wait = false;

@@ -330,5 +330,9 @@ void collect();
 // GOGC: the heap may grow to live * (1 + percent/100) before the next
 // cycle; negative turns heap-triggered collection off. Returns the old value.
 int set_gc_percent(int percent);
+// GOMEMLIMIT (Go's debug.SetMemoryLimit): a soft limit in bytes on the heap;
+// the goal becomes the smaller of GOGC's and the limit's. Negative only
+// reads. Returns the old value (INT64_MAX: no limit).
+std::int64_t set_memory_limit(std::int64_t limit);
 
 }  // namespace gort::gc

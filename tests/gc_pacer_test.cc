@@ -1,0 +1,108 @@
+// tests/gc_pacer_test.cc — GOGC, GOMEMLIMIT (Go's syntax and its fatal error),
+// the periodic cycle, and heap triggers.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "gc/collector.h"
+#include "gort/gort.h"
+
+namespace gc = gort::gc;
+
+namespace {
+
+struct Blob {
+  std::uint64_t w[128];  // 1 KiB, pointer-free
+};
+
+[[gnu::noinline]] void allocate_bytes(std::int64_t bytes) {
+  for (std::int64_t i = 0; i < bytes / 1024; i++) gc::make<Blob>();
+}
+
+}  // namespace
+
+TEST(GCPacer, ByteCountsParseAsGosParseByteCount) {
+  std::int64_t v = 0;
+  EXPECT_TRUE(gc::parse_byte_count("0", &v));
+  EXPECT_EQ(v, 0);
+  EXPECT_TRUE(gc::parse_byte_count("12345", &v));
+  EXPECT_EQ(v, 12345);
+  EXPECT_TRUE(gc::parse_byte_count("100B", &v));
+  EXPECT_EQ(v, 100);
+  EXPECT_TRUE(gc::parse_byte_count("5KiB", &v));
+  EXPECT_EQ(v, 5 * 1024);
+  EXPECT_TRUE(gc::parse_byte_count("64MiB", &v));
+  EXPECT_EQ(v, 64 << 20);
+  EXPECT_TRUE(gc::parse_byte_count("2GiB", &v));
+  EXPECT_EQ(v, std::int64_t{2} << 30);
+  EXPECT_TRUE(gc::parse_byte_count("1TiB", &v));
+  EXPECT_EQ(v, std::int64_t{1} << 40);
+  for (const char* bad : {"", "B", "KiB", "1K", "1KB", "1MB", "1kib", "-1", "+5", "1.5GiB", "1PiB",
+                          "9223372036854775808", "16777216TiB", " 1", "1 "}) {
+    EXPECT_FALSE(gc::parse_byte_count(bad, &v)) << "'" << bad << "'";
+  }
+}
+
+TEST(GCPacerDeathTest, MalformedGOMEMLIMITIsFatalAsInGo) {
+  setenv("GOMEMLIMIT", "10XB", 1);
+  EXPECT_EXIT({ gort::exit(0); }, testing::ExitedWithCode(2),
+              testing::StartsWith("GOMEMLIMIT=10XB\nfatal error: malformed GOMEMLIMIT; see `go doc "
+                                  "runtime/debug.SetMemoryLimit`\n"));
+  unsetenv("GOMEMLIMIT");
+}
+
+TEST(GCPacer, GOGCPercentSetsTheGoal) {
+  gc::collect();
+  int old = gc::set_gc_percent(100);
+  EXPECT_EQ(gc::set_gc_percent(50), 100);
+  gort::debug::MemStats m;
+  gort::debug::read_mem_stats(m);
+  // The 4 MiB floor scaled by GOGC/100 at least.
+  EXPECT_GE(m.next_gc, std::uint64_t{2} << 20);
+  EXPECT_EQ(gc::set_gc_percent(-1), 50);
+  gort::debug::read_mem_stats(m);
+  EXPECT_EQ(m.next_gc, 0u);  // off: no goal
+  // With GOGC off, allocation starts no cycle.
+  std::uint32_t c0 = gc::collector().cycles.load();
+  allocate_bytes(64 << 20);
+  EXPECT_EQ(gc::collector().cycles.load(), c0);
+  gc::set_gc_percent(old);
+}
+
+TEST(GCPacer, MemoryLimitCapsTheGoalEvenWithGOGCOff) {
+  gc::collect();
+  int old = gc::set_gc_percent(-1);
+  EXPECT_EQ(gc::set_memory_limit(-1), INT64_MAX);
+  EXPECT_EQ(gc::set_memory_limit(32 << 20), INT64_MAX);
+  EXPECT_EQ(gc::set_memory_limit(-1), 32 << 20);
+  std::uint32_t c0 = gc::collector().cycles.load();
+  allocate_bytes(256 << 20);  // garbage: the limit must keep the heap near 32 MiB
+  gc::collect();
+  EXPECT_GT(gc::collector().cycles.load() - c0, 4u);
+  gort::debug::MemStats m;
+  gort::debug::read_mem_stats(m);
+  EXPECT_LE(m.next_gc, std::uint64_t{32} << 20);
+  EXPECT_LE(m.heap_sys, std::uint64_t{128} << 20);  // committed in 64 MiB chunks
+  gc::set_memory_limit(INT64_MAX);
+  gc::set_gc_percent(old);
+}
+
+TEST(GCPacer, APeriodicCycleRunsWhenNoneHasForAWhile) {
+  gc::make<Blob>();  // starts the collector's goroutines
+  gc::collect();
+  gc::collector().force_period_ns.store(50'000'000);  // instead of two minutes
+  std::uint32_t c0 = gc::collector().cycles.load();
+  gort::sleep(std::chrono::milliseconds(400));  // no allocation at all
+  EXPECT_GE(gc::collector().cycles.load() - c0, 2u);
+  gort::debug::MemStats m;
+  gort::debug::read_mem_stats(m);
+  gc::collector().force_period_ns.store(120'000'000'000);
+}
+
+TEST(GCPacer, CollectorGoroutinesAreNotCounted) {
+  std::int64_t n = gort::num_goroutine();
+  gc::make<Blob>();
+  gc::collect();
+  EXPECT_EQ(gort::num_goroutine(), n);
+}
