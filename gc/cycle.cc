@@ -523,6 +523,21 @@ void concurrent_mark() {
   ms.work.release();
 }
 
+// ---- the scavenger ---------------------------------------------------------------
+// After each sweep: free pages beyond what the heap may grow into before the
+// next goal (plus 10%, as Go's scavenger retains) go back to the OS, so that
+// a heap whose live part shrinks ends with a resident size near it.
+void scavenge() {
+  Collector& c = collector();
+  Heap& h = heap();
+  std::int64_t goal = c.goal.load(std::memory_order_relaxed);
+  std::int64_t live = h.live_bytes.load(std::memory_order_relaxed);
+  std::int64_t keep = 0;
+  if (goal != INT64_MAX) keep = std::max<std::int64_t>(goal + goal / 10 - live, 0);
+  else keep = std::int64_t{64} << 20;
+  h.pages.scavenge(static_cast<std::size_t>(keep));
+}
+
 // ---- the background sweeper -------------------------------------------------------
 
 Parker g_sweeper_parker;
@@ -535,6 +550,7 @@ void sweeper_main() {
     g_sweeper_parker.park(WaitReason::gc_sweep_wait);
     for (int n = 1; sweep_one(); n++)
       if (n % 64 == 0) gort::yield();
+    scavenge();
   }
 }
 

@@ -18,14 +18,20 @@ namespace {
 constexpr std::size_t kChunk = std::size_t{64} << 20;  // commit granularity
 }  // namespace
 
+struct Run {
+  std::size_t n;
+  bool released;  // its memory was given back to the OS (MADV_DONTNEED)
+};
+
 struct PageHeap::Impl {
   base::Lock lock;
-  std::map<std::size_t, std::size_t, std::less<>,
-           base::RtAllocator<std::pair<const std::size_t, std::size_t>>>
-      free_runs;  // first page -> page count (coalesced)
-  std::size_t committed = 0;                     // bytes from base_, committed
-  std::size_t high = 0;                          // pages ever handed out from the top
+  std::map<std::size_t, Run, std::less<>, base::RtAllocator<std::pair<const std::size_t, Run>>>
+      free_runs;  // first page -> run (coalesced)
+  std::size_t committed = 0;   // bytes from base_, committed
+  std::size_t high = 0;        // pages ever handed out from the top
   std::size_t free_count = 0;
+  std::size_t dirty_free = 0;  // free pages not released
+  std::size_t released_total = 0;  // pages released, cumulative
 };
 
 PageHeap::PageHeap(std::size_t reserve) {
@@ -65,12 +71,14 @@ void* PageHeap::alloc_pages(std::size_t n, bool* fresh) {
   std::size_t first = 0;
   bool found = false;
   for (auto it = im.free_runs.begin(); it != im.free_runs.end(); ++it) {
-    if (it->second < n) continue;
+    if (it->second.n < n) continue;
     first = it->first;
-    std::size_t rest = it->second - n;
+    Run run = it->second;
+    std::size_t rest = run.n - n;
     im.free_runs.erase(it);
-    if (rest > 0) im.free_runs.emplace(first + n, rest);
+    if (rest > 0) im.free_runs.emplace(first + n, Run{rest, run.released});
     im.free_count -= n;
+    if (!run.released) im.dirty_free -= n;
     found = true;
     break;
   }
@@ -100,23 +108,60 @@ void PageHeap::free_pages(void* p, std::size_t n, bool release) {
   base::Guard<base::Lock> g(impl_->lock);
   Impl& im = *impl_;
   im.free_count += n;
-  // Coalesce with the neighbouring runs.
+  // Coalesce with the neighbouring runs. A run is released only if all of
+  // it is (a partly released run may be released again: harmless).
+  bool released = release;
+  if (!release) im.dirty_free += n;
   auto next = im.free_runs.lower_bound(first);
   if (next != im.free_runs.end() && next->first < first + n) gort::detail::throw_("gc: pages freed twice");
   if (next != im.free_runs.begin()) {
     auto prev = std::prev(next);
-    if (prev->first + prev->second > first) gort::detail::throw_("gc: pages freed twice");
-    if (prev->first + prev->second == first) {
+    if (prev->first + prev->second.n > first) gort::detail::throw_("gc: pages freed twice");
+    if (prev->first + prev->second.n == first) {
+      if (prev->second.released && !released) {
+        im.dirty_free += prev->second.n;  // the released neighbour counts as dirty now
+      } else if (!prev->second.released && released) {
+        released = false;
+        im.dirty_free += n;
+      }
       first = prev->first;
-      n += prev->second;
+      n += prev->second.n;
       im.free_runs.erase(prev);
     }
   }
   if (next != im.free_runs.end() && next->first == first + n) {
-    n += next->second;
+    if (!next->second.released && released) {
+      released = false;
+      im.dirty_free += n;
+    } else if (next->second.released && !released) {
+      im.dirty_free += next->second.n;  // the released neighbour counts as dirty now
+    }
+    n += next->second.n;
     im.free_runs.erase(next);
   }
-  im.free_runs.emplace(first, n);
+  im.free_runs.emplace(first, Run{n, released});
+}
+
+std::size_t PageHeap::scavenge(std::size_t keep_dirty_bytes) {
+  base::Guard<base::Lock> g(impl_->lock);
+  Impl& im = *impl_;
+  std::size_t keep = keep_dirty_bytes / kPageSize;
+  std::size_t released = 0;
+  // From the top down: allocation takes the lowest runs, so the top stays free longest.
+  for (auto it = im.free_runs.rbegin(); it != im.free_runs.rend() && im.dirty_free > keep; ++it) {
+    if (it->second.released) continue;
+    madvise(reinterpret_cast<void*>(base_ + it->first * kPageSize), it->second.n * kPageSize, MADV_DONTNEED);
+    it->second.released = true;
+    im.dirty_free -= it->second.n;
+    released += it->second.n;
+  }
+  im.released_total += released;
+  return released * kPageSize;
+}
+
+std::size_t PageHeap::released_bytes() const {
+  base::Guard<base::Lock> g(impl_->lock);
+  return (impl_->free_count - impl_->dirty_free) * kPageSize;
 }
 
 void PageHeap::set_span(void* first_page, std::size_t n, Span* s) {

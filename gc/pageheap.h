@@ -35,6 +35,12 @@ class PageHeap {
   // OS now when release is true). Thread-safe.
   void free_pages(void* p, std::size_t n, bool release);
 
+  // Releases free pages (MADV_DONTNEED, highest first) until at most
+  // keep_dirty_bytes of free memory stay resident. Returns bytes released.
+  std::size_t scavenge(std::size_t keep_dirty_bytes);
+  // Free bytes whose memory is released (Go's HeapReleased).
+  std::size_t released_bytes() const;
+
   bool contains(const void* p) const {
     auto a = reinterpret_cast<std::uintptr_t>(p);
     return a - base_ < size_;  // one compare: below base wraps around

@@ -48,6 +48,7 @@ double stats_cpu_fraction() {
 #include "gc/heap.h"
 #include "gc/mcache.h"
 #include "gort/debug.h"
+#include "gort/gc.h"
 #include "gort/sched.h"
 #include "sched/stw.h"
 
@@ -131,7 +132,7 @@ void read_mem_stats_stopped(void* arg) {
   m->heap_idle = h.pages.free_pages_count() * kPageSize;
   if (m->heap_idle > m->heap_sys) m->heap_idle = m->heap_sys;
   m->heap_inuse = m->heap_sys - m->heap_idle;
-  m->heap_released = 0;
+  m->heap_released = h.pages.released_bytes();
   m->sys = m->heap_sys;
   std::int64_t goal = c.goal.load(std::memory_order_relaxed);
   m->next_gc = goal == INT64_MAX ? 0 : static_cast<std::uint64_t>(goal);
@@ -163,6 +164,15 @@ void read_mem_stats(MemStats& m) {
   systemstack(read_mem_stats_stopped, &m);
   stw_mutex_unlock();
   m.gc_cpu_fraction = gc::stats_cpu_fraction();
+}
+
+}  // namespace gort::debug
+
+namespace gort::debug {
+
+void free_os_memory() {
+  gc::collect();
+  gc::heap().pages.scavenge(0);
 }
 
 }  // namespace gort::debug

@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "gc/collector.h"
 #include "gort/gort.h"
@@ -105,4 +107,65 @@ TEST(GCPacer, CollectorGoroutinesAreNotCounted) {
   gc::make<Blob>();
   gc::collect();
   EXPECT_EQ(gort::num_goroutine(), n);
+}
+
+namespace {
+
+std::int64_t rss_bytes() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  long pages = 0, resident = 0;
+  if (f != nullptr) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<std::int64_t>(resident) * 4096;
+}
+
+struct Chunk {  // 32 KiB, pointer-free
+  std::uint64_t w[4096];
+};
+
+}  // namespace
+
+// Go's scavenger: a program whose live heap falls from ~1 GiB to ~20 MiB
+// ends with a resident size near the smaller figure.
+TEST(GCPacer, ShrinkingHeapGivesMemoryBackToTheOS) {
+  constexpr int kChunks = 32 * 1024;  // 1 GiB
+  std::vector<gc::Root<Chunk>> held(kChunks);
+  for (int i = 0; i < kChunks; i++) {
+    Chunk* c = gc::make<Chunk>();
+    for (std::size_t j = 0; j < 4096; j += 512) c->w[j] = static_cast<std::uint64_t>(i);  // touch it
+    held[static_cast<std::size_t>(i)] = c;
+  }
+  std::int64_t big = rss_bytes();
+  EXPECT_GT(big, std::int64_t{900} << 20);
+  held.resize(640);  // keep 20 MiB
+  gc::collect();
+  gort::debug::free_os_memory();
+  std::int64_t small = rss_bytes();
+  std::printf("RSS with 1 GiB live: %lld MiB; after dropping to 20 MiB: %lld MiB\n",
+              static_cast<long long>(big >> 20), static_cast<long long>(small >> 20));
+  EXPECT_LT(small, std::int64_t{120} << 20);
+  gort::debug::MemStats m;
+  gort::debug::read_mem_stats(m);
+  EXPECT_GT(m.heap_released, std::uint64_t{800} << 20);
+  for (auto& r : held) ASSERT_EQ(r->w[0], r->w[512]);
+}
+
+// The background scavenger, without free_os_memory: after the next cycles'
+// sweeps the free memory beyond the goal is released too.
+TEST(GCPacer, TheScavengerReleasesFreeMemoryInTheBackground) {
+  {
+    std::vector<gc::Root<Chunk>> held(8 * 1024);  // 256 MiB
+    for (auto& r : held) {
+      Chunk* c = gc::make<Chunk>();
+      for (std::size_t j = 0; j < 4096; j += 512) c->w[j] = 1;
+      r = c;
+    }
+  }
+  gc::collect();
+  gc::collect();
+  for (int i = 0; i < 100 && rss_bytes() > (std::int64_t{120} << 20); i++)
+    gort::sleep(std::chrono::milliseconds(10));
+  EXPECT_LT(rss_bytes(), std::int64_t{120} << 20);
 }

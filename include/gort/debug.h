@@ -64,4 +64,9 @@ struct MemStats {
 };
 void read_mem_stats(MemStats& m);
 
+// Runs a collection and returns as much free heap memory to the OS as it can
+// (Go's debug.FreeOSMemory). The background scavenger does the same after
+// every cycle, keeping what the heap may grow into before its next goal.
+void free_os_memory();
+
 }  // namespace gort::debug
