@@ -19,6 +19,18 @@ struct Node {
   void trace(gc::Tracer& t) const { t(next); }
 };
 
+template <class F>
+void in_goroutine(F f) {
+  auto done = gort::make_chan<int>();
+  std::int64_t before = gort::num_goroutine();
+  gort::go([&] {
+    f();
+    done.send(1);
+  });
+  done.recv();
+  while (gort::num_goroutine() > before) gort::yield();
+}
+
 [[gnu::noinline]] void churn(int n) {
   for (int i = 0; i < n; i++) gc::make<Node>();
 }
@@ -76,11 +88,15 @@ TEST(GCStats, HeapCountersFollowAllocationAndCollection) {
   dbg::MemStats before, during, after;
   dbg::read_mem_stats(before);
   gc::Root<Node> head;
-  for (int i = 0; i < 100000; i++) {
-    Node* n = gc::make<Node>();
-    n->next = head.get();
-    head = n;
-  }
+  // Built on a goroutine that exits first, so no stale copy of a node's
+  // address stays on this stack (it is scanned conservatively).
+  in_goroutine([&head] {
+    for (int i = 0; i < 100000; i++) {
+      Node* n = gc::make<Node>();
+      n->next = head.get();
+      head = n;
+    }
+  });
   dbg::read_mem_stats(during);
   EXPECT_EQ(during.heap_objects, during.mallocs - during.frees);
   EXPECT_GE(during.mallocs - before.mallocs, 100000u);
@@ -116,4 +132,20 @@ TEST(GCStatsDeathTest, GctraceLineHasGosFormat) {
                              "[0-9]+->[0-9]+->[0-9]+ MB, [0-9]+ MB goal, [0-9]+ MB stacks, "
                              "0 MB globals, [0-9]+ P \\(forced\\)\n"));
   unsetenv("GODEBUG");
+}
+
+// Go shows its GC goroutines (bgsweep, bgmark workers, forcegchelper) at
+// GOTRACEBACK=system and above only.
+TEST(GCTraceback, CollectorGoroutinesShowOnlyAtTheSystemLevel) {
+  churn(100);
+  gc::collect();
+  gort::sleep(std::chrono::milliseconds(20));  // the sweeper back in its wait
+  std::string user_level = gort::debug::stack(true);
+  EXPECT_THAT(user_level, testing::Not(testing::HasSubstr("GC worker")));
+  EXPECT_THAT(user_level, testing::Not(testing::HasSubstr("GC sweep wait")));
+  gort::debug::set_traceback("system");
+  std::string system_level = gort::debug::stack(true);
+  EXPECT_THAT(system_level, testing::HasSubstr(" [GC worker (idle)]:\n"));
+  EXPECT_THAT(system_level, testing::HasSubstr(" [GC sweep wait]:\n"));
+  EXPECT_THAT(system_level, testing::HasSubstr(" [force gc (idle)]:\n"));
 }
