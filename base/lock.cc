@@ -21,3 +21,16 @@ void lock_word_slow(std::atomic<std::uint32_t>& key) {
 void unlock_word_slow(std::atomic<std::uint32_t>& key) { futex_wake(&key, 1); }
 
 }  // namespace gort::base
+
+#include <pthread.h>
+#include <signal.h>
+
+namespace gort::base {
+
+// The stop-the-world signal is SIGURG (sched/stw.cc).
+void stop_deferred_now() {
+  tls_stop_deferred = false;
+  pthread_kill(pthread_self(), SIGURG);
+}
+
+}  // namespace gort::base

@@ -19,6 +19,14 @@ inline int lock_depth() { return tls_lock_depth; }
 
 // Marks a stretch of runtime code that must not be suspended by a signal
 // (counts as holding a lock).
+//
+// A stop signal that finds the thread inside such a stretch leaves
+// tls_stop_deferred set; the stretch's end then re-raises the signal at once
+// (stop_deferred_now), so a stop of the world waits for the end of the
+// stretch rather than for the stopper's next round of signals.
+inline thread_local bool tls_stop_deferred = false;
+[[gnu::noinline]] void stop_deferred_now();
+
 struct NoSuspend {
   NoSuspend() {
     tls_lock_depth++;
@@ -26,7 +34,8 @@ struct NoSuspend {
   }
   ~NoSuspend() {
     std::atomic_signal_fence(std::memory_order_seq_cst);
-    tls_lock_depth--;
+    if (--tls_lock_depth == 0 && tls_stop_deferred) [[unlikely]]
+      stop_deferred_now();
   }
 };
 

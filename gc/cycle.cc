@@ -623,6 +623,8 @@ void ensure_gc_goroutines_slow() {
   g_sweeper_exists.store(true);
   while (!g_worker_parker.is_idle() || !g_sweeper_parker.is_idle() || !g_forcegc_parker.is_idle())
     gort::yield();
+  // And the Ms woken to run them back to sleep (for a little while at most).
+  for (int i = 0; i < 100 && sched().nmspinning.load() != 0; i++) sleep_ns(100'000);
 }
 
 // Begins cycle expect+1 unless it has begun. From a goroutine.

@@ -67,6 +67,10 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
   bool may_stop = m != nullptr && !m->on_g0 && base::tls_lock_depth == 0 && m->p != nullptr &&
                   !m->in_syscall && m->curg != nullptr;
   bool stopped = false;
+  // Inside a no-suspend stretch of a goroutine: stop as soon as it ends.
+  if (!may_stop && m != nullptr && base::tls_lock_depth != 0 && !m->on_g0 && m->curg != nullptr &&
+      s.gcwaiting.load(std::memory_order_acquire))
+    base::tls_stop_deferred = true;
   if (may_stop && s.gcwaiting.load(std::memory_order_acquire)) {
     P* p = m->p;
     PStatus expected = PStatus::running;

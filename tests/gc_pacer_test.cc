@@ -169,3 +169,14 @@ TEST(GCPacer, TheScavengerReleasesFreeMemoryInTheBackground) {
     gort::sleep(std::chrono::milliseconds(10));
   EXPECT_LT(rss_bytes(), std::int64_t{120} << 20);
 }
+
+// GODEBUG=gcstress=N (gort's knob): a cycle every N allocation slow paths.
+TEST(GCPacer, StressKnobForcesFrequentCycles) {
+  gc::collect();
+  gc::collector().settings.stress_every = 16;
+  std::uint32_t c0 = gc::collector().cycles.load();
+  allocate_bytes(8 << 20);  // 8,192 objects: 1,024 refills of 8 KiB spans
+  gc::collect();
+  gc::collector().settings.stress_every = 0;
+  EXPECT_GT(gc::collector().cycles.load() - c0, 10u);
+}
