@@ -146,6 +146,8 @@ void signal_setup_thread(M* m) {
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
+[[noreturn]] void flush_and_exit(int code);
+
 std::int64_t stw_stop(M* m) {
   Sched& s = sched();
   std::int64_t t0 = base::nanotime();
@@ -158,6 +160,14 @@ std::int64_t stw_stop(M* m) {
     while (s.gcwaiting.load(std::memory_order_acquire)) {
       s.lock.unlock();
       gcstopm(m);
+      if (s.frozen.load(std::memory_order_acquire)) {
+        // That stop was the end of main, for good. This M cannot get back
+        // to its scheduler loop from here: if it is the thread that called
+        // gort::run, end the process with main's status, as main_exited
+        // does when it cannot reach that thread.
+        if (m == s.m0 && !s.dying.load()) flush_and_exit(s.exit_status);
+        park_forever_m();
+      }
       s.lock.lock();
     }
     s.stopnote.clear();
