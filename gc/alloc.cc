@@ -141,8 +141,9 @@ void* alloc_large(const TypeInfo& t) {
   Collector& col = collector();
   if (col.settings.stress_every > 0 &&
       col.stress_countdown.fetch_sub(1, std::memory_order_relaxed) <= 0) {
+    // GODEBUG=gcstress=N: a whole cycle, waited for, every N slow paths.
     col.stress_countdown.store(col.settings.stress_every, std::memory_order_relaxed);
-    col.trigger_pending.store(true, std::memory_order_relaxed);
+    collect_unforced();
   }
   if (col.trigger_pending.load(std::memory_order_relaxed) ||
       should_collect(h.live_bytes.load(std::memory_order_relaxed)))

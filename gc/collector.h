@@ -67,6 +67,9 @@ void ensure_gc_goroutines();
 // reached the trigger or the stress countdown ran out: runs a cycle now if
 // the caller may (a goroutine), or leaves it pending.
 void maybe_collect();
+// A full cycle waited for, as collect() but not counted as forced (the
+// gcstress knob). From a goroutine; elsewhere a no-op.
+void collect_unforced();
 // The trigger is INT64_MAX when neither GOGC nor GOMEMLIMIT sets a goal.
 inline bool should_collect(std::int64_t live) {
   return live >= collector().trigger.load(std::memory_order_relaxed);

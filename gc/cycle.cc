@@ -32,6 +32,7 @@
 #include "sched/sched.h"
 #include "gort/sched.h"
 #include "gort/sync.h"
+#include "gc/special.h"
 #include "gc/stackscan.h"
 #include "gc/work.h"
 #include "base/gc_hooks.h"
@@ -296,6 +297,11 @@ void finish_cycle_stopped(MarkState& ms, bool sweep_now) {
   if (g_testing_after_mark != nullptr) g_testing_after_mark();
   if (c.settings.checkmark) checkmark_pass();
   t.heap1 = h.live_bytes.load(std::memory_order_relaxed);
+  // Weak pointers to unmarked objects clear; finalizers of unmarked objects
+  // are queued and their objects kept (what those reach is marked already).
+  process_specials_stopped(ms);
+  while (work_get(ms, SIZE_MAX) != 0 || ms.work.len != 0) drain(ms);
+  flush_mark_counts(ms);
 
   // What was marked (and allocated black) is the live heap. Every cache
   // lets its spans go, and the sweep of this cycle's garbage begins.
@@ -477,6 +483,8 @@ void concurrent_mark() {
       },
       &ms);
   ms.root_kind = nullptr;
+  mark_finalizer_roots(ms);
+  mark_finalizer_queue(ms);
 
   // Every goroutine's stack, once.
   std::int64_t cap = sched().ngoroutines.load() + 64;
@@ -593,6 +601,7 @@ void worker_main() {
     systemstack(mark_termination_on_g0, nullptr);
     stw_mutex_unlock();
     g_sweeper_parker.kick();
+    finalizers_wake();
     notify_completed();
     if (collector().settings.trace > 0)
       print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
@@ -620,8 +629,10 @@ void ensure_gc_goroutines_slow() {
   gort::go(worker_main);
   gort::go(sweeper_main);
   gort::go(forcegc_main);
+  start_finalizer_goroutine();
   g_sweeper_exists.store(true);
-  while (!g_worker_parker.is_idle() || !g_sweeper_parker.is_idle() || !g_forcegc_parker.is_idle())
+  while (!g_worker_parker.is_idle() || !g_sweeper_parker.is_idle() || !g_forcegc_parker.is_idle() ||
+         !finalizer_goroutine_idle())
     gort::yield();
   // And the Ms woken to run them back to sleep (for a little while at most).
   for (int i = 0; i < 100 && sched().nmspinning.load() != 0; i++) sleep_ns(100'000);
@@ -639,6 +650,7 @@ void start_cycle(bool forced, std::uint32_t expect) {
   if (!a.started) return;
   if (testing_manual()) return;
   if (collector().settings.stoptheworld) {
+    finalizers_wake();
     notify_completed();
     if (collector().settings.trace > 0)
       print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
@@ -684,15 +696,25 @@ void maybe_collect() {
   start_cycle(false, g_started.load(std::memory_order_acquire));
 }
 
-void collect() {
-  if (!on_goroutine()) gort::detail::fatal_("gort::gc::collect must be called from a goroutine");
+namespace {
+// Go's runtime.GC: finish the cycle under way, run one more, wait for it.
+void full_cycle(bool forced) {
   if (!heap_initialized()) heap_init();
-  // Go's runtime.GC: finish the cycle under way, run one more, wait for it.
   std::uint32_t n = g_started.load(std::memory_order_acquire);
   wait_completed(n);
-  start_cycle(true, n);
+  start_cycle(forced, n);
   wait_completed(n + 1);
   finish_sweep();  // and its sweep, as runtime.GC does
+}
+}  // namespace
+
+void collect() {
+  if (!on_goroutine()) gort::detail::fatal_("gort::gc::collect must be called from a goroutine");
+  full_cycle(true);
+}
+
+void collect_unforced() {
+  if (on_goroutine()) full_cycle(false);
 }
 
 std::int64_t set_memory_limit(std::int64_t limit) {
@@ -807,6 +829,7 @@ void cycle_end() {
   g_ms->work.release();
   delete g_ms;
   g_ms = nullptr;
+  finalizers_wake();
   notify_completed();
   finish_sweep();
 }

@@ -2,6 +2,7 @@
 #include "gc/mark.h"
 
 #include "gc/collector.h"
+#include "gc/special.h"
 #include "gc/work.h"
 
 #include <sys/ucontext.h>
@@ -204,6 +205,28 @@ void mark_pointer(Tracer& t, const void* p) {
 
 }  // namespace detail
 
+void mark_referents(MarkState& ms, std::uintptr_t obj) {
+  Span* s = heap().span_of(reinterpret_cast<void*>(obj));
+  if (s == nullptr || s->type == nullptr) return;
+  Tracer tracer = TracerAccess::make(&ms);
+  s->type->trace(reinterpret_cast<const void*>(obj), tracer);
+}
+
+bool object_marked(std::uintptr_t addr) {
+  Span* s;
+  std::uint32_t idx;
+  if (!find_slot(addr, &s, &idx)) return false;
+  return s->marked(idx);
+}
+
+std::uintptr_t object_base(std::uintptr_t addr) {
+  if (addr - detail::g_heap_base >= detail::g_heap_size) return 0;
+  Span* s;
+  std::uint32_t idx;
+  if (!find_slot(addr, &s, &idx) || !s->allocated(idx)) return 0;
+  return s->object_at(idx);
+}
+
 std::size_t drain_n(MarkState& ms, std::size_t max) {
   Tracer tracer = TracerAccess::make(&ms);
   Heap& h = heap();
@@ -362,6 +385,8 @@ void mark_roots(MarkState& ms) {
   ms.root_kind = "registered range (channel buffer)";
   base::root_range_each(scan_range, &ms);
   ms.root_kind = nullptr;
+  mark_finalizer_roots(ms);
+  mark_finalizer_queue(ms);
 }
 
 }  // namespace gort::gc

@@ -88,6 +88,13 @@ void scan_conservative(MarkState& ms, const void* lo, const void* hi);
 void mark_roots(MarkState& ms);
 // One goroutine's stack, registers and closure, the world stopped.
 void scan_goroutine_world_stopped(MarkState& ms, gort::detail::G* gp);
+// Marks what the object at obj refers to (its type's trace), not obj itself.
+void mark_referents(MarkState& ms, std::uintptr_t obj);
+// Whether the object containing addr is marked (false if addr is in none).
+bool object_marked(std::uintptr_t addr);
+// The start of the allocated object containing addr, or 0.
+std::uintptr_t object_base(std::uintptr_t addr);
+
 // Calls fn(gp, ctx) for every goroutine ever created (a snapshot: no lock
 // held while fn runs).
 void for_each_goroutine_unlocked(void (*fn)(gort::detail::G*, void*), void* ctx);

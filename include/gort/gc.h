@@ -128,6 +128,20 @@ void mark_pointer(Tracer& t, const void* p);  // p is inside the heap
 void* alloc_object(const TypeInfo& type);  // zeroed; fatal off the runtime's threads
 void** root_slot_alloc();
 void root_slot_free(void** slot);
+void** weak_slot_alloc(void* target);
+void weak_slot_free(void** slot);
+void* weak_slot_get(void** slot);  // shades the target while marking
+
+// A finalizer's function object, type-erased: it lives off the heap, in the
+// finalizer table, and is scanned as a root.
+struct FinalizerFn {
+  void (*run)(void* fn, void* obj);
+  void (*destroy)(void* fn);
+  void* fn;
+  std::size_t size;
+};
+void set_finalizer_erased(void* obj, FinalizerFn fn);  // fn.fn == null: clear
+void* finalizer_fn_alloc(std::size_t size, std::size_t align);
 
 // The type's name from the compiler, for reports (checkmark failures).
 template <class T>
@@ -319,6 +333,68 @@ T* make(Args&&... args) {
   void* mem = detail::alloc_object(detail::type_info<T>);
   return ::new (mem) T(std::forward<Args>(args)...);
 }
+
+// ---- finalizers ----------------------------------------------------------------------------
+// Go's runtime.SetFinalizer: when obj (a pointer to the start of a GC object)
+// is found unreachable, the association is cleared, obj survives that cycle,
+// and fn(obj) runs on the finalizer goroutine. fn is copied; what it
+// captures is kept alive. Misuse is a fatal error with Go's wording
+// ("gort::gc::set_finalizer: finalizer already set", "...: first argument
+// is nil", "...: pointer not at beginning of allocated block", "...: pointer
+// not in allocated block"). clear_finalizer(obj) removes it (Go's
+// SetFinalizer(obj, nil)).
+template <class T, class F>
+void set_finalizer(T* obj, F fn) {
+  static_assert(std::is_invocable_v<F&, T*>, "gort::gc::set_finalizer: fn must be callable as fn(T*)");
+  void* mem = detail::finalizer_fn_alloc(sizeof(F), alignof(F));
+  ::new (mem) F(std::move(fn));
+  detail::set_finalizer_erased(
+      const_cast<std::remove_cv_t<T>*>(obj),
+      detail::FinalizerFn{[](void* f, void* o) { (*static_cast<F*>(f))(static_cast<T*>(o)); },
+                          [](void* f) { static_cast<F*>(f)->~F(); }, mem, sizeof(F)});
+}
+template <class T>
+void clear_finalizer(T* obj) {
+  detail::set_finalizer_erased(const_cast<std::remove_cv_t<T>*>(obj),
+                               detail::FinalizerFn{nullptr, nullptr, nullptr, 0});
+}
+
+// ---- weak pointers -------------------------------------------------------------------------
+// Reads as null once its object has been collected; does not keep it alive.
+// get() returns a strong pointer (safe on the stack). Copies are independent.
+template <class T>
+class Weak {
+ public:
+  Weak() = default;
+  Weak(T* p) : slot_(p != nullptr ? detail::weak_slot_alloc(const_cast<std::remove_cv_t<T>*>(p)) : nullptr) {}
+  Weak(const Weak& o) : Weak(o.get()) {}
+  Weak(Weak&& o) noexcept : slot_(o.slot_) { o.slot_ = nullptr; }
+  Weak& operator=(const Weak& o) {
+    if (this != &o) {
+      reset();
+      if (T* p = o.get()) slot_ = detail::weak_slot_alloc(const_cast<std::remove_cv_t<T>*>(p));
+    }
+    return *this;
+  }
+  Weak& operator=(Weak&& o) noexcept {
+    if (this != &o) {
+      reset();
+      slot_ = o.slot_;
+      o.slot_ = nullptr;
+    }
+    return *this;
+  }
+  ~Weak() { reset(); }
+  void reset() {
+    if (slot_ != nullptr) detail::weak_slot_free(slot_);
+    slot_ = nullptr;
+  }
+  T* get() const { return slot_ != nullptr ? static_cast<T*>(detail::weak_slot_get(slot_)) : nullptr; }
+  explicit operator bool() const { return get() != nullptr; }
+
+ private:
+  void** slot_ = nullptr;
+};
 
 // Keeps p's object alive up to this point (Go's runtime.KeepAlive).
 inline void keep_alive(const void* p) { asm volatile("" : : "r"(p) : "memory"); }

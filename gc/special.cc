@@ -1,0 +1,304 @@
+// gc/special.cc — see special.h.
+#include "gc/special.h"
+
+#include <cstring>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "base/alloc.h"
+#include "base/fail.h"
+#include "base/lock.h"
+#include "gc/barrier.h"
+#include "gc/collector.h"
+#include "gc/heap.h"
+#include "gc/mark.h"
+#include "gc/work.h"
+#include "gort/gc.h"
+#include "gort/sched.h"
+#include "sched/sched.h"
+
+namespace gort::gc {
+
+namespace {
+
+using detail::FinalizerFn;
+
+struct Ready {
+  std::uintptr_t obj;
+  FinalizerFn fn;
+};
+
+struct Finalizers {
+  base::Lock lock;
+  std::unordered_map<std::uintptr_t, FinalizerFn, std::hash<std::uintptr_t>, std::equal_to<>,
+                     base::RtAllocator<std::pair<const std::uintptr_t, FinalizerFn>>>
+      table;
+  std::vector<Ready, base::RtAllocator<Ready>> ready;
+  bool running = false;  // the goroutine is running a finalizer
+};
+
+Finalizers& fins() {
+  static Finalizers* f = new (base::rt_alloc(sizeof(Finalizers), alignof(Finalizers))) Finalizers();
+  return *f;
+}
+
+[[noreturn]] void fin_throw(const char* what) {
+  gort::detail::throw_(what);
+}
+
+void scan_fn(MarkState& ms, const FinalizerFn& fn) {
+  if (fn.fn != nullptr && fn.size != 0)
+    scan_conservative(ms, fn.fn, static_cast<const char*>(fn.fn) + fn.size);
+}
+
+// ---- weak slots: chunks the collector never scans -------------------------------------
+
+constexpr std::size_t kWeakPerChunk = 1023;
+struct WeakChunk {
+  WeakChunk* next;
+  void* slots[kWeakPerChunk];
+};
+struct WeakTable {
+  base::Lock lock;
+  WeakChunk* chunks = nullptr;
+  void** free_list = nullptr;
+};
+WeakTable& weak_table() {
+  static WeakTable* t = new (base::rt_alloc(sizeof(WeakTable), alignof(WeakTable))) WeakTable();
+  return *t;
+}
+
+// ---- the finalizer goroutine --------------------------------------------------------------
+
+base::Lock g_fg_lock;
+gort::detail::G* g_fg_parked = nullptr;
+bool g_fg_kicked = false;
+std::atomic<bool> g_fg_started{false};
+
+void finalizer_main() {
+  using namespace gort::detail;
+  become_system_goroutine();
+  Finalizers& f = fins();
+  for (;;) {
+    g_fg_lock.lock();
+    if (!g_fg_kicked) {
+      g_fg_parked = getg();
+      gopark(park_unlock_commit, &g_fg_lock, WaitReason::finalizer_wait);
+    } else {
+      g_fg_kicked = false;
+      g_fg_lock.unlock();
+    }
+    for (;;) {
+      Ready r;
+      {
+        base::Guard<base::Lock> g(f.lock);
+        if (f.ready.empty()) break;
+        r = f.ready.front();
+        f.ready.erase(f.ready.begin());
+        f.running = true;
+      }
+      r.fn.run(r.fn.fn, reinterpret_cast<void*>(r.obj));
+      r.fn.destroy(r.fn.fn);
+      base::rt_free(r.fn.fn);
+      base::Guard<base::Lock> g(f.lock);
+      f.running = false;
+    }
+  }
+}
+
+}  // namespace
+
+// ---- the collector's side ---------------------------------------------------------------
+
+void mark_finalizer_roots(MarkState& ms) {
+  Finalizers& f = fins();
+  base::Guard<base::Lock> g(f.lock);
+  ms.root_kind = "finalizer";
+  for (auto& [obj, fn] : f.table) {
+    scan_fn(ms, fn);
+    mark_referents(ms, obj);
+  }
+  ms.root_kind = nullptr;
+}
+
+void mark_finalizer_queue(MarkState& ms) {
+  Finalizers& f = fins();
+  base::Guard<base::Lock> g(f.lock);
+  ms.root_kind = "finalizer queue";
+  for (Ready& r : f.ready) {
+    mark_conservative(ms, r.obj);
+    scan_fn(ms, r.fn);
+  }
+  ms.root_kind = nullptr;
+}
+
+std::size_t process_specials_stopped(MarkState& ms) {
+  // Weak pointers first: a finalizer's resurrection does not bring them back.
+  {
+    WeakTable& t = weak_table();
+    base::Guard<base::Lock> g(t.lock);
+    for (WeakChunk* c = t.chunks; c != nullptr; c = c->next) {
+      for (void*& slot : c->slots) {
+        auto v = reinterpret_cast<std::uintptr_t>(slot);
+        if (v - detail::g_heap_base >= detail::g_heap_size) continue;  // null or a free-list link
+        if (!object_marked(v)) slot = nullptr;
+      }
+    }
+  }
+  Finalizers& f = fins();
+  base::Guard<base::Lock> g(f.lock);
+  std::size_t queued = 0;
+  for (auto it = f.table.begin(); it != f.table.end();) {
+    if (object_marked(it->first)) {
+      ++it;
+      continue;
+    }
+    f.ready.push_back(Ready{it->first, it->second});
+    mark_conservative(ms, it->first);  // it survives this cycle
+    it = f.table.erase(it);
+    queued++;
+  }
+  return queued;
+}
+
+void finalizers_wake() {
+  Finalizers& f = fins();
+  {
+    base::Guard<base::Lock> g(f.lock);
+    if (f.ready.empty()) return;
+  }
+  gort::detail::G* gp;
+  {
+    base::Guard<base::Lock> g(g_fg_lock);
+    gp = g_fg_parked;
+    g_fg_parked = nullptr;
+    if (gp == nullptr) g_fg_kicked = true;
+  }
+  if (gp != nullptr) gort::detail::goready_elsewhere(gp);
+}
+
+void start_finalizer_goroutine() {
+  if (!g_fg_started.exchange(true)) gort::go(finalizer_main);
+}
+
+bool finalizer_goroutine_idle() {
+  base::Guard<base::Lock> g(g_fg_lock);
+  return g_fg_parked != nullptr;
+}
+
+// ---- the API's side --------------------------------------------------------------------------
+
+namespace detail {
+
+void* finalizer_fn_alloc(std::size_t size, std::size_t align) {
+  void* p = base::rt_alloc(size == 0 ? 1 : size, align < alignof(std::max_align_t) ? alignof(std::max_align_t) : align);
+  if (p == nullptr) gort::detail::throw_("runtime: out of memory");
+  return p;
+}
+
+void set_finalizer_erased(void* obj, FinalizerFn fn) {
+  auto release = [&fn] {
+    if (fn.fn != nullptr) {
+      fn.destroy(fn.fn);
+      base::rt_free(fn.fn);
+    }
+  };
+  if (obj == nullptr) {
+    release();
+    fin_throw("gort::gc::set_finalizer: first argument is nil");
+  }
+  auto addr = reinterpret_cast<std::uintptr_t>(obj);
+  std::uintptr_t base = object_base(addr);
+  if (base == 0) {
+    release();
+    fin_throw("gort::gc::set_finalizer: pointer not in allocated block");
+  }
+  if (base != addr) {
+    release();
+    fin_throw("gort::gc::set_finalizer: pointer not at beginning of allocated block");
+  }
+  Finalizers& f = fins();
+  if (fn.fn == nullptr) {  // clear
+    FinalizerFn old{};
+    {
+      base::Guard<base::Lock> g(f.lock);
+      auto it = f.table.find(addr);
+      if (it == f.table.end()) return;
+      old = it->second;
+      f.table.erase(it);
+    }
+    old.destroy(old.fn);
+    base::rt_free(old.fn);
+    return;
+  }
+  if (gort::detail::getg() != nullptr) start_finalizer_goroutine();
+  bool already;
+  {
+    base::Guard<base::Lock> g(f.lock);
+    already = f.table.count(addr) != 0;
+    if (!already) f.table.emplace(addr, fn);
+  }
+  if (already) {
+    release();
+    fin_throw("gort::gc::set_finalizer: finalizer already set");
+  }
+  bool marking;
+  {
+    base::Guard<base::Lock> g(f.lock);
+    marking = collector().phase.load(std::memory_order_acquire) == Phase::mark;
+    if (marking) {
+      // The mark may have passed the table already: do its part now.
+      base::NoSuspend ns;
+      std::uintptr_t grey[256];
+      MarkState ms;
+      ms.work.data = grey;
+      ms.work.cap = 256;
+      ms.work.fixed = true;
+      scan_fn(ms, fn);
+      mark_referents(ms, addr);
+      while (ms.work.len != 0) drain_n(ms, 64);
+      flush_mark_counts(ms);
+      ms.work.data = nullptr;
+      ms.work.cap = 0;
+      ms.work.fixed = false;
+    }
+  }
+}
+
+void** weak_slot_alloc(void* target) {
+  WeakTable& t = weak_table();
+  base::Guard<base::Lock> g(t.lock);
+  if (t.free_list == nullptr) {
+    auto* c = static_cast<WeakChunk*>(base::rt_alloc(sizeof(WeakChunk), alignof(WeakChunk)));
+    if (c == nullptr) gort::detail::throw_("runtime: out of memory (weak pointers)");
+    for (std::size_t i = 0; i < kWeakPerChunk; i++)
+      c->slots[i] = i + 1 < kWeakPerChunk ? static_cast<void*>(&c->slots[i + 1]) : nullptr;
+    t.free_list = &c->slots[0];
+    c->next = t.chunks;
+    t.chunks = c;
+  }
+  void** s = t.free_list;
+  t.free_list = static_cast<void**>(*s);
+  __atomic_store_n(s, target, __ATOMIC_RELEASE);
+  return s;
+}
+
+void weak_slot_free(void** slot) {
+  WeakTable& t = weak_table();
+  base::Guard<base::Lock> g(t.lock);
+  *slot = t.free_list;
+  t.free_list = slot;
+}
+
+void* weak_slot_get(void** slot) {
+  base::NoSuspend ns;  // mark termination (which clears slots) cannot fall in between
+  void* v = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  if (v != nullptr && __atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE))
+    barrier_record(0, reinterpret_cast<std::uintptr_t>(v));
+  return v;
+}
+
+}  // namespace detail
+
+}  // namespace gort::gc
