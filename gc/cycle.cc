@@ -602,9 +602,10 @@ void worker_main() {
     stw_mutex_unlock();
     g_sweeper_parker.kick();
     finalizers_wake();
-    notify_completed();
+    // The line is out before collect() returns to its caller, as in Go.
     if (collector().settings.trace > 0)
       print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
+    notify_completed();
   }
 }
 
@@ -651,9 +652,9 @@ void start_cycle(bool forced, std::uint32_t expect) {
   if (testing_manual()) return;
   if (collector().settings.stoptheworld) {
     finalizers_wake();
-    notify_completed();
     if (collector().settings.trace > 0)
       print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
+    notify_completed();
     return;
   }
   g_worker_parker.kick();
