@@ -50,7 +50,9 @@ struct Collector {
   double runway_fraction = 0.3;  // of (goal - marked): where the trigger sits below the goal
 };
 
-Collector& collector();
+// Constant-initialised (no guard on the allocation fast path).
+extern Collector g_collector;
+inline Collector& collector() { return g_collector; }
 
 // Go's parseByteCount (GOMEMLIMIT's syntax): digits with an optional B, KiB,
 // MiB, GiB or TiB suffix. False if malformed or out of range.

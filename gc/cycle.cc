@@ -42,10 +42,7 @@
 
 namespace gort::gc {
 
-Collector& collector() {
-  static Collector* c = new Collector();
-  return *c;
-}
+constinit Collector g_collector;
 
 Stats& stats() {
   static Stats* s = new Stats();

@@ -28,6 +28,7 @@ void heap_init() {
   if (heap_initialized()) return;
   base::Guard<base::Lock> g(detail_heap::init_lock);
   if (heap_initialized()) return;
+  size_classes_init();
   Heap* h = ::new (detail_heap::storage) Heap(kDefaultReserve);
   gort::gc::detail::g_heap_base = h->pages.base();
   gort::gc::detail::g_heap_size = h->pages.reserved_bytes();

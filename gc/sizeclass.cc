@@ -74,12 +74,13 @@ int num_size_classes() { return static_cast<int>(table().classes.size()) - 1; }
 
 const SizeClass& size_class(int c) { return table().classes[static_cast<std::size_t>(c)]; }
 
-int class_of(std::size_t size) {
+const std::uint8_t* g_class_by_8 = nullptr;
+const std::uint8_t* g_class_by_128 = nullptr;
+
+void size_classes_init() {
   const Table& t = table();
-  if (size == 0) return 1;
-  if (size <= 1024) return t.small[(size + 7) / 8];
-  if (size <= kMaxSmallSize) return t.large[(size - 1024 + 127) / 128];
-  return 0;
+  g_class_by_128 = t.large;
+  __atomic_store_n(&g_class_by_8, static_cast<const std::uint8_t*>(t.small), __ATOMIC_RELEASE);
 }
 
 }  // namespace gort::gc

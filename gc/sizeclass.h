@@ -32,9 +32,21 @@ struct SizeClass {
 int num_size_classes();  // the highest class number
 const SizeClass& size_class(int c);
 
+// The class_of lookup tables (sizeclass.cc), built before the first
+// allocation by size_classes_init() (no guard on the fast path).
+extern const std::uint8_t* g_class_by_8;    // (size + 7) / 8, sizes up to 1024
+extern const std::uint8_t* g_class_by_128;  // (size - 1024 + 127) / 128, up to kMaxSmallSize
+void size_classes_init();
+
 // The smallest class whose size is >= size, for 0 < size <= kMaxSmallSize (a
 // size of 0 gets class 1). 0 for larger sizes.
-int class_of(std::size_t size);
+inline int class_of(std::size_t size) {
+  if (g_class_by_8 == nullptr) size_classes_init();
+  if (size == 0) return 1;
+  if (size <= 1024) return g_class_by_8[(size + 7) / 8];
+  if (size <= kMaxSmallSize) return g_class_by_128[(size - 1024 + 127) / 128];
+  return 0;
+}
 
 inline std::uint32_t object_index(const SizeClass& sc, std::uintptr_t offset) {
   return static_cast<std::uint32_t>((static_cast<std::uint64_t>(offset) * sc.div_mul) >> 32);
