@@ -8,13 +8,16 @@
 #   ONLY="skynet ctxswitch" scripts/bench.sh
 #   QUICK=1 scripts/bench.sh              reduced sizes (smoke test; not for quoting)
 #
-# Groups: skynet ctxswitch spawn pipeline ctxswitch-p1 defer
+# Groups: skynet ctxswitch spawn pipeline ctxswitch-p1 defer binary-trees gc-latency alloc
 #   skynet        gort-bench skynet 1000000        vs  GOMAXPROCS=2 skynet_go 1000000
 #   ctxswitch     gort-bench ctxswitch 1000000 10000000  vs  GOMAXPROCS=2 ctxswitch_go ...
 #   spawn         gort-bench spawn 1000000         vs  GOMAXPROCS=2 spawn_go (bench/go/spawn.go)
 #   pipeline      gort-bench pipeline 1000000      vs  GOMAXPROCS=2 pipeline_go (bench/go/pipeline.go)
 #   defer         gort-bench defer 100000000       vs  GOMAXPROCS=2 defer_go (bench/go/defer/main.go)
 #   ctxswitch-p1  both at GOMAXPROCS=1 (informational: every yield must switch)
+#   binary-trees  gort-bench binary-trees 21       vs  GOMAXPROCS=2 bt_go 21 (QUICK: 16)
+#   gc-latency    gort-bench gc-latency 2000000 200000  vs  msgwin_go (QUICK: 200000 20000)
+#   alloc         gort-bench alloc 10000000        vs  GOMAXPROCS=2 alloc_go (QUICK: 1000000)
 # gort runs with its defaults (GOMAXPROCS from the environment, else all CPUs).
 #
 # Other knobs: BUILD_DIR (default build), PEERS_BUILD (default build-peers),
@@ -33,7 +36,7 @@ PEERS_BUILD=${PEERS_BUILD:-$ROOT/build-peers}
 case $PEERS_BUILD in /*) ;; *) PEERS_BUILD=$ROOT/$PEERS_BUILD ;; esac
 REPS=${REPS:-5}
 QUICK=${QUICK:-0}
-ONLY=${ONLY:-"skynet ctxswitch spawn pipeline ctxswitch-p1 defer"}
+ONLY=${ONLY:-"skynet ctxswitch spawn pipeline ctxswitch-p1 defer binary-trees gc-latency alloc"}
 GO_PROCS=${GO_PROCS:-2}
 PAIR_TIMEOUT=${PAIR_TIMEOUT:-$((300 * REPS))}
 OUT=$BUILD_DIR/bench-results
@@ -41,13 +44,15 @@ BENCH=$BUILD_DIR/bin/gort-bench
 
 if [ "$QUICK" = 1 ]; then
   SKY=100000; CS="200000 1000000"; SPN=200000; PIPE=200000
+  BT=16; MSGWIN="200000 20000"; ALLOC=1000000
 else
   SKY=1000000; CS="1000000 10000000"; SPN=1000000; PIPE=1000000   # the Go programs' defaults
+  BT=21; MSGWIN="2000000 200000"; ALLOC=10000000
 fi
 
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 for g in $ONLY; do
-  case $g in skynet|ctxswitch|spawn|pipeline|ctxswitch-p1|defer) ;; *) echo "bench.sh: unknown group '$g' (skynet ctxswitch spawn pipeline ctxswitch-p1 defer)"; exit 1 ;; esac
+  case $g in skynet|ctxswitch|spawn|pipeline|ctxswitch-p1|defer|binary-trees|gc-latency|alloc) ;; *) echo "bench.sh: unknown group '$g' (skynet ctxswitch spawn pipeline ctxswitch-p1 defer binary-trees gc-latency alloc)"; exit 1 ;; esac
 done
 mkdir -p "$OUT" || exit 1
 rm -f "$OUT"/*.pair "$OUT"/*.status
@@ -127,6 +132,12 @@ want defer && pair defer -- "$BENCH" defer \
   --vs env GOMAXPROCS="$GO_PROCS" "$DEFER_GO"
 want ctxswitch-p1 && pair ctxswitch-p1 -- env GOMAXPROCS=1 "$BENCH" ctxswitch $CS \
   --vs env GOMAXPROCS=1 "$PEERS_BUILD/ctxswitch_go" $CS
+want binary-trees && pair binary-trees -- "$BENCH" binary-trees $BT \
+  --vs env GOMAXPROCS="$GO_PROCS" "$PEERS_BUILD/bt_go" $BT
+want gc-latency && pair gc-latency -- "$BENCH" gc-latency $MSGWIN \
+  --vs env GOMAXPROCS="$GO_PROCS" "$PEERS_BUILD/msgwin_go" $MSGWIN
+want alloc && pair alloc -- "$BENCH" alloc $ALLOC \
+  --vs env GOMAXPROCS="$GO_PROCS" "$PEERS_BUILD/alloc_go" $ALLOC
 
 # ---- table -----------------------------------------------------------------
 echo
@@ -138,7 +149,10 @@ out, reps, groups = sys.argv[1], sys.argv[2], sys.argv[3:]
 # The bars of issue 2, as ratios gort/Go (Go at GOMAXPROCS=2); other rows have none.
 BARS = {("skynet", "time"): 0.5, ("skynet", "maxrss"): 1.0,
         ("ctxswitch", "pingpong_roundtrip"): 0.5, ("ctxswitch", "gosched1_call"): 0.5,
-        ("ctxswitch", "gosched2_call"): 0.5}
+        ("ctxswitch", "gosched2_call"): 0.5,
+        ("binary-trees", "time_internal"): 0.5, ("binary-trees", "maxrss"): 1.0,
+        ("gc-latency", "push_max"): 0.5, ("gc-latency", "push_p999"): 1.0,
+        ("alloc", "per_alloc"): 0.5}
 RATIO = re.compile(r"^RATIO metric=(\S+) a=(\S+) b=(\S+) unit=(\S+) ratio=(\S+)")
 LAST = ("maxrss", "wall_ext")  # /usr/bin/time's figures after the program's own
 
