@@ -1,5 +1,6 @@
 // gc/alloc.cc — gort::gc::make's allocation: the per-P fast path, the refill
 // from the Central, large objects, and the trigger check.
+#include <cstdio>
 #include <cstring>
 
 #include "base/alloc.h"
@@ -10,6 +11,7 @@
 #include "gc/mcache.h"
 #include "gc/pacer.h"
 #include "gc/sweep.h"
+#include "gort/panic.h"
 #include "gort/sched.h"
 #include "sched/sched.h"
 
@@ -230,6 +232,29 @@ void* alloc_object(const TypeInfo& t) {
     }
   }
   return alloc_slow(t);
+}
+
+void* alloc_bytes(std::size_t n) {
+  // A pointer-free "type" of exactly n bytes: the noscan class (or large
+  // span) path of alloc_object.
+  TypeInfo t{static_cast<std::uint32_t>(n), 1, nullptr, "[]byte", {0}};
+  if (n > UINT32_MAX) gort::detail::throw_("gort::gc::String: too large");
+  return alloc_object(t);
+}
+
+void string_index_panic(std::size_t i, std::size_t n) {
+  gort::panic_index(static_cast<std::int64_t>(i), static_cast<std::int64_t>(n));
+}
+
+// Go's messages: "slice bounds out of range [:hi] with length n" and
+// "slice bounds out of range [lo:hi]".
+void string_slice_panic(std::size_t lo, std::size_t hi, std::size_t n) {
+  char buf[128];
+  if (hi > n)
+    std::snprintf(buf, sizeof buf, "runtime error: slice bounds out of range [:%zu] with length %zu", hi, n);
+  else
+    std::snprintf(buf, sizeof buf, "runtime error: slice bounds out of range [%zu:%zu]", lo, hi);
+  gort::detail::panic_runtime_error(buf);
 }
 
 }  // namespace detail

@@ -44,6 +44,10 @@
 
 #include <array>
 #include <atomic>
+#include <compare>
+#include <cstring>
+#include <functional>
+#include <string>
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -54,6 +58,7 @@
 namespace gort::gc {
 
 class Tracer;
+class String;
 
 // What the collector knows about a GC type: one per type, made at compile time.
 struct TypeInfo {
@@ -126,6 +131,9 @@ void mark_pointer(Tracer& t, const void* p);  // p is inside the heap
 
 // ---- allocation ------------------------------------------------------------------
 void* alloc_object(const TypeInfo& type);  // zeroed; fatal off the runtime's threads
+void* alloc_bytes(std::size_t n);           // pointer-free, zeroed (gc::String's bytes)
+[[noreturn]] void string_index_panic(std::size_t i, std::size_t n);
+[[noreturn]] void string_slice_panic(std::size_t lo, std::size_t hi, std::size_t n);
 void** root_slot_alloc();
 void root_slot_free(void** slot);
 void** weak_slot_alloc(void* target);
@@ -261,6 +269,7 @@ class Tracer {
   void operator()(const Ptr<T>& p) {
     visit(p.get());
   }
+  inline void operator()(const String& s);
   // A pointer to (or into) a GC object held in some other form.
   void visit(const void* p) {
     auto a = reinterpret_cast<std::uintptr_t>(p);
@@ -273,6 +282,84 @@ class Tracer {
   explicit Tracer(void* work) : work_(work) {}
   void* work_;
 };
+
+// ---- gc::String ------------------------------------------------------------------------
+// An immutable string whose bytes live on the collected heap (pointer-free,
+// never scanned). Copies share the bytes; substr shares them too. As a field
+// of a GC object it is listed in trace like a gc::Ptr (t(name)); stores of it
+// go through the write barrier. Compares and hashes by content, and with
+// std::string_view without allocating.
+class String {
+ public:
+  String() noexcept = default;
+  String(std::string_view s) {
+    if (!s.empty()) {
+      char* p = static_cast<char*>(detail::alloc_bytes(s.size()));
+      std::memcpy(p, s.data(), s.size());
+      detail::init_pointer(slot(), p);
+      len_ = s.size();
+    }
+  }
+  String(const char* s) : String(std::string_view(s)) {}
+  String(const String& o) noexcept : len_(o.len_) { detail::init_pointer(slot(), const_cast<char*>(o.data_)); }
+  String& operator=(const String& o) noexcept {
+    detail::write_pointer(slot(), const_cast<char*>(o.data_));
+    len_ = o.len_;
+    return *this;
+  }
+  ~String() = default;
+
+  std::size_t size() const noexcept { return len_; }
+  std::size_t length() const noexcept { return len_; }
+  bool empty() const noexcept { return len_ == 0; }
+  const char* data() const noexcept { return data_; }
+  std::string_view view() const noexcept { return {data_, len_}; }
+  operator std::string_view() const noexcept { return view(); }
+  std::string str() const { return std::string(view()); }
+
+  // Go's s[i]: out of range is the runtime error panic.
+  char operator[](std::size_t i) const {
+    if (i >= len_) detail::string_index_panic(i, len_);
+    return data_[i];
+  }
+  // Go's s[lo:hi], sharing the bytes.
+  String substr(std::size_t lo, std::size_t hi) const {
+    if (lo > hi || hi > len_) detail::string_slice_panic(lo, hi, len_);
+    String r;
+    if (hi > lo) {
+      detail::init_pointer(r.slot(), const_cast<char*>(data_ + lo));
+      r.len_ = hi - lo;
+    }
+    return r;
+  }
+
+  friend bool operator==(const String& a, const String& b) noexcept { return a.view() == b.view(); }
+  friend bool operator==(const String& a, std::string_view b) noexcept { return a.view() == b; }
+  friend auto operator<=>(const String& a, const String& b) noexcept { return a.view() <=> b.view(); }
+  friend auto operator<=>(const String& a, std::string_view b) noexcept { return a.view() <=> b; }
+  friend String operator+(const String& a, std::string_view b) {
+    String r;
+    std::size_t n = a.len_ + b.size();
+    if (n != 0) {
+      char* p = static_cast<char*>(detail::alloc_bytes(n));
+      if (a.len_ != 0) std::memcpy(p, a.data_, a.len_);
+      if (!b.empty()) std::memcpy(p + a.len_, b.data(), b.size());
+      detail::init_pointer(r.slot(), p);
+      r.len_ = n;
+    }
+    return r;
+  }
+
+ private:
+  friend class Tracer;
+  void** slot() noexcept { return reinterpret_cast<void**>(const_cast<char**>(&data_)); }
+  const char* data_ = nullptr;
+  std::size_t len_ = 0;
+};
+
+inline void Tracer::operator()(const String& s) {
+  if (s.len_ != 0) visit(s.data_);
+}
 
 // ---- gc::Root -------------------------------------------------------------------------
 // A pointer held outside the heap and outside goroutine stacks: in a global,
@@ -412,3 +499,10 @@ int set_gc_percent(int percent);
 std::int64_t set_memory_limit(std::int64_t limit);
 
 }  // namespace gort::gc
+
+template <>
+struct std::hash<gort::gc::String> {
+  std::size_t operator()(const gort::gc::String& s) const noexcept {
+    return std::hash<std::string_view>()(s.view());
+  }
+};
