@@ -117,24 +117,32 @@ inline void* finish_object(MCache* mc, Span* s, std::uint32_t idx) {
   gort::detail::fatal_("gort::gc::make called from a thread the runtime does not own (allocate from a goroutine)");
 }
 
-void* alloc_large(const TypeInfo& t) {
+void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind) {
   Heap& h = heap();
-  SpanKind kind = t.trace == nullptr ? SpanKind::noscan : SpanKind::typed;
-  Span* s = h.new_large_span(t.size, t.trace != nullptr ? &t : nullptr, kind);
-  std::int64_t bytes = static_cast<std::int64_t>(s->npages) * kPageSize;
-  h.live_bytes.fetch_add(bytes, std::memory_order_relaxed);
-  h.total_alloc.fetch_add(static_cast<std::uint64_t>(bytes), std::memory_order_relaxed);
+  Span* s = h.new_large_span(bytes, type, kind);
+  std::int64_t span_bytes = static_cast<std::int64_t>(s->npages) * kPageSize;
+  h.live_bytes.fetch_add(span_bytes, std::memory_order_relaxed);
+  h.total_alloc.fetch_add(static_cast<std::uint64_t>(span_bytes), std::memory_order_relaxed);
   h.mallocs.fetch_add(1, std::memory_order_relaxed);
   if (collector().phase.load(std::memory_order_relaxed) != Phase::off) {
     s->try_mark(0);
-    collector().marked_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    collector().marked_bytes.fetch_add(span_bytes, std::memory_order_relaxed);
     collector().marked_objects.fetch_add(1, std::memory_order_relaxed);
   }
   return reinterpret_cast<void*>(s->base);
 }
 
+// An array object's header (SpanKind::array): its element type and count,
+// then the elements.
+inline void write_array_header(void* obj, const TypeInfo* elem, std::size_t count) {
+  auto* h = static_cast<ArrayHeader*>(obj);
+  h->count = count;
+  __atomic_store_n(&h->elem, elem, __ATOMIC_RELEASE);
+}
+
 // Everything but the fast path. Outside any no-suspend stretch on entry.
-[[gnu::noinline]] void* alloc_slow(const TypeInfo& t) {
+// array_count != 0: an array of that many t's, with its header.
+[[gnu::noinline]] void* alloc_slow(const TypeInfo& t, std::size_t array_count = 0) {
   using namespace gort::detail;
   if (tls_m == nullptr || tls_m->p == nullptr) not_on_runtime_thread();
   if (!heap_initialized()) heap_init();
@@ -150,31 +158,42 @@ void* alloc_large(const TypeInfo& t) {
   if (col.trigger_pending.load(std::memory_order_relaxed) ||
       should_collect(h.live_bytes.load(std::memory_order_relaxed)))
     maybe_collect();
-  int sizeclass = t.size > kMaxSmallSize ? 0 : class_of(t.size);
+  bool array = array_count != 0;
+  std::size_t bytes = array ? sizeof(ArrayHeader) + array_count * t.size : t.size;
+  int sizeclass = bytes > kMaxSmallSize ? 0 : class_of(bytes);
   // While a cycle marks, an allocating goroutine pays for what it takes
   // (a span's worth here) with mark work (gc/pacer.cc).
   if (col.phase.load(std::memory_order_relaxed) == Phase::mark && !gort::detail::tls_m->on_g0 &&
       base::lock_depth() == 0) {
-    std::int64_t bytes = sizeclass == 0 ? static_cast<std::int64_t>(t.size)
-                                        : static_cast<std::int64_t>(size_class(sizeclass).span_pages * kPageSize);
-    assist_alloc(bytes);
+    std::int64_t charge = sizeclass == 0 ? static_cast<std::int64_t>(bytes)
+                                         : static_cast<std::int64_t>(size_class(sizeclass).span_pages * kPageSize);
+    assist_alloc(charge);
   }
 
-  if (sizeclass == 0) return alloc_large(t);
-  Central* central = h.central_for(t, sizeclass);
+  if (sizeclass == 0) {
+    if (!array) return alloc_large(t.size, t.trace != nullptr ? &t : nullptr,
+                                   t.trace == nullptr ? SpanKind::noscan : SpanKind::typed);
+    base::NoSuspend ns;
+    void* obj = alloc_large(bytes, nullptr, SpanKind::array);
+    write_array_header(obj, &t, array_count);
+    return obj;
+  }
+  Central* central = array ? &h.arrays[sizeclass] : h.central_for(t, sizeclass);
   base::NoSuspend ns;
   M* m = tls_m;  // maybe_collect may have moved us
   if (m == nullptr || m->p == nullptr) not_on_runtime_thread();
   MCache*& mc = m->p->mcache;
   if (mc == nullptr) mc = mcache_create();
-  Span** slot = cache_slot(mc, t, sizeclass);
+  Span** slot = array ? &mc->arrays[sizeclass] : cache_slot(mc, t, sizeclass);
   for (;;) {
     Span* s = *slot;
     if (s != nullptr) {
       std::uint32_t idx = s->next_free();
       if (idx < s->nelems) {
         mc->nmalloc++;
-        return finish_object(mc, s, idx);
+        void* obj = finish_object(mc, s, idx);
+        if (array) write_array_header(obj, &t, array_count);
+        return obj;
       }
       *slot = nullptr;
       release_span(h, s);
@@ -194,6 +213,10 @@ void mcache_release_all(MCache* mc) {
   for (std::uint32_t i = 0; i < mc->ntyped; i++) {
     if (mc->typed[i] != nullptr) release_span(h, mc->typed[i]);
     mc->typed[i] = nullptr;
+  }
+  for (Span*& s : mc->arrays) {
+    if (s != nullptr) release_span(h, s);
+    s = nullptr;
   }
   h.mallocs.fetch_add(mc->nmalloc, std::memory_order_relaxed);
   mc->nmalloc = 0;
@@ -232,6 +255,26 @@ void* alloc_object(const TypeInfo& t) {
     }
   }
   return alloc_slow(t);
+}
+
+void* alloc_array(const TypeInfo& elem, std::size_t count) {
+  if (count == 0) return nullptr;
+  if (count > (std::size_t{1} << 40) / (elem.size == 0 ? 1 : elem.size))
+    gort::detail::panic_runtime_error("runtime error: makeslice: len out of range");
+  return static_cast<char*>(alloc_slow(elem, count)) + sizeof(ArrayHeader);
+}
+
+void slice_bounds_panic(std::size_t lo, std::size_t hi, std::size_t cap) {
+  char buf[128];
+  if (hi > cap)
+    std::snprintf(buf, sizeof buf, "runtime error: slice bounds out of range [:%zu] with capacity %zu", hi, cap);
+  else
+    std::snprintf(buf, sizeof buf, "runtime error: slice bounds out of range [%zu:%zu]", lo, hi);
+  gort::detail::panic_runtime_error(buf);
+}
+
+void panic_runtime_error_makeslice() {
+  gort::detail::panic_runtime_error("runtime error: makeslice: cap out of range");
 }
 
 void* alloc_bytes(std::size_t n) {

@@ -40,6 +40,8 @@ Heap::Heap(std::size_t reserve) : pages(reserve) {
   for (int c = 1; c <= num_size_classes(); c++) {
     noscan[c].sizeclass = c;
     noscan[c].kind = SpanKind::noscan;
+    arrays[c].sizeclass = c;
+    arrays[c].kind = SpanKind::array;
   }
   typed.resize(64, nullptr);
 }

@@ -41,6 +41,7 @@ struct Heap {
   base::Lock lock;  // all_spans, centrals of types, span structs
   std::vector<Span*, base::RtAllocator<Span*>> all_spans;
   Central noscan[80];             // by size class
+  Central arrays[80];             // arrays of GC types (ArrayHeader first), by size class
   std::vector<Central*, base::RtAllocator<Central*>> typed;  // by TypeInfo id (0 unused)
   std::atomic<std::uint32_t> next_type_id{1};
 

@@ -7,6 +7,7 @@
 
 #include <sys/ucontext.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/alloc.h"
@@ -205,12 +206,7 @@ void mark_pointer(Tracer& t, const void* p) {
 
 }  // namespace detail
 
-void mark_referents(MarkState& ms, std::uintptr_t obj) {
-  Span* s = heap().span_of(reinterpret_cast<void*>(obj));
-  if (s == nullptr || s->type == nullptr) return;
-  Tracer tracer = TracerAccess::make(&ms);
-  s->type->trace(reinterpret_cast<const void*>(obj), tracer);
-}
+
 
 bool object_marked(std::uintptr_t addr) {
   Span* s;
@@ -227,6 +223,24 @@ std::uintptr_t object_base(std::uintptr_t addr) {
   return s->object_at(idx);
 }
 
+// Scans one grey object: its type's trace, or each element's for an array.
+inline void scan_object(MarkState& ms, Tracer& tracer, Span* s, std::uintptr_t obj) {
+  if (s->kind == SpanKind::array) {
+    const auto* h = reinterpret_cast<const ArrayHeader*>(obj);
+    const TypeInfo* elem = __atomic_load_n(&h->elem, __ATOMIC_ACQUIRE);
+    if (elem == nullptr || elem->trace == nullptr) return;  // header not written yet: nothing stored
+    std::size_t room = s->sizeclass == 0 ? std::size_t{s->npages} * kPageSize : s->elemsize;
+    std::size_t count = std::min(h->count, (room - sizeof(ArrayHeader)) / elem->size);
+    auto p = obj + sizeof(ArrayHeader);
+    ms.scanned_bytes += static_cast<std::int64_t>(count * elem->size);
+    for (std::size_t i = 0; i < count; i++, p += elem->size) elem->trace(reinterpret_cast<const void*>(p), tracer);
+    return;
+  }
+  if (s->type == nullptr) return;
+  ms.scanned_bytes += s->elemsize;
+  s->type->trace(reinterpret_cast<const void*>(obj), tracer);
+}
+
 std::size_t drain_n(MarkState& ms, std::size_t max) {
   Tracer tracer = TracerAccess::make(&ms);
   Heap& h = heap();
@@ -235,13 +249,19 @@ std::size_t drain_n(MarkState& ms, std::size_t max) {
   while (n < max && ms.work.pop(&obj)) {
     n++;
     Span* s = h.span_of(reinterpret_cast<void*>(obj));
-    if (s == nullptr || s->type == nullptr) continue;
+    if (s == nullptr) continue;
     ms.scanning = obj;
-    ms.scanned_bytes += s->elemsize;
-    s->type->trace(reinterpret_cast<const void*>(obj), tracer);
+    scan_object(ms, tracer, s, obj);
   }
   ms.scanning = 0;
   return n;
+}
+
+void mark_referents(MarkState& ms, std::uintptr_t obj) {
+  Span* s = heap().span_of(reinterpret_cast<void*>(obj));
+  if (s == nullptr) return;
+  Tracer tracer = TracerAccess::make(&ms);
+  scan_object(ms, tracer, s, obj);
 }
 
 void drain(MarkState& ms) {

@@ -17,6 +17,7 @@ namespace gort::gc {
 
 struct MCache {
   Span* noscan[80] = {};
+  Span* arrays[80] = {};
   Span** typed = nullptr;  // by type id
   std::uint32_t ntyped = 0;
   // Counted here and summed on demand (plain increments on the fast path).

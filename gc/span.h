@@ -32,6 +32,13 @@ enum class SpanKind : std::uint8_t { noscan, typed, array };
 
 struct Central;
 
+// The start of an object in an array span: element type and count.
+struct ArrayHeader {
+  const TypeInfo* elem;
+  std::size_t count;
+};
+static_assert(sizeof(ArrayHeader) == 16);
+
 struct Span {
   std::uintptr_t base = 0;
   std::uint32_t npages = 0;

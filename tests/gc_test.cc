@@ -413,6 +413,9 @@ TEST(GC, StressManyCyclesKeepsAGraphIntact) {
     for (int j = 0; j < 20; j++) gc::make<Blob>();
   }
   std::vector<Node*>().swap(all);
+  // More garbage until a few cycles have run over the tree (slow builds —
+  // sanitizers — get fewer cycles from the loop above).
+  for (int i = 0; i < 200000 && gc::collector().cycles.load() - cycles0 < 3; i++) gc::make<Blob>();
   // Check every node through the tree.
   std::int64_t count = 0;
   std::vector<Node*> stack{root.get()};

@@ -55,10 +55,14 @@
 #include <type_traits>
 #include <utility>
 
+#include "gort/panic.h"
+
 namespace gort::gc {
 
 class Tracer;
 class String;
+template <class T>
+class Slice;
 
 // What the collector knows about a GC type: one per type, made at compile time.
 struct TypeInfo {
@@ -132,6 +136,11 @@ void mark_pointer(Tracer& t, const void* p);  // p is inside the heap
 // ---- allocation ------------------------------------------------------------------
 void* alloc_object(const TypeInfo& type);  // zeroed; fatal off the runtime's threads
 void* alloc_bytes(std::size_t n);           // pointer-free, zeroed (gc::String's bytes)
+// An array of count elements of type elem (zeroed; a header before the
+// elements tells the collector how to trace them). Returns the first element.
+void* alloc_array(const TypeInfo& elem, std::size_t count);
+[[noreturn]] void slice_bounds_panic(std::size_t lo, std::size_t hi, std::size_t cap);
+[[noreturn]] void panic_runtime_error_makeslice();
 [[noreturn]] void string_index_panic(std::size_t i, std::size_t n);
 [[noreturn]] void string_slice_panic(std::size_t lo, std::size_t hi, std::size_t n);
 void** root_slot_alloc();
@@ -270,6 +279,8 @@ class Tracer {
     visit(p.get());
   }
   inline void operator()(const String& s);
+  template <class U>
+  void operator()(const Slice<U>& s);
   // A pointer to (or into) a GC object held in some other form.
   void visit(const void* p) {
     auto a = reinterpret_cast<std::uintptr_t>(p);
@@ -359,6 +370,164 @@ class String {
 
 inline void Tracer::operator()(const String& s) {
   if (s.len_ != 0) visit(s.data_);
+}
+
+// ---- gc::Slice -------------------------------------------------------------------------
+// Go's slice: a view (pointer, length, capacity) of an array on the collected
+// heap. Copies share the array. Elements are pointer-free values, gc::Ptr,
+// gc::String, gc::Slice, or GC types with a trace method; stores into them go
+// through their own barriers (gc::Ptr's, String's). As a field of a GC object
+// it is listed in trace (t(items)). Out-of-range indexing and slicing are Go's
+// runtime error panics.
+namespace detail {
+template <class E>
+struct IsPtr : std::false_type {};
+template <class U>
+struct IsPtr<Ptr<U>> : std::true_type {};
+template <class E>
+struct IsSlice : std::false_type {};
+template <class U>
+struct IsSlice<Slice<U>> : std::true_type {};
+
+template <class E>
+constexpr bool pointer_free_element =
+    !IsPtr<E>::value && !IsSlice<E>::value && !std::is_same_v<E, String> && !Traceable<E>;
+
+template <class E>
+void trace_element(const void* p, Tracer& t) {
+  const E& e = *static_cast<const E*>(p);
+  if constexpr (IsPtr<E>::value || IsSlice<E>::value || std::is_same_v<E, String>) t(e);
+  else e.trace(t);
+}
+
+template <class E>
+inline constinit TypeInfo element_info{static_cast<std::uint32_t>(sizeof(E)),
+                                       static_cast<std::uint32_t>(alignof(E)), &trace_element<E>,
+                                       TypeName<E>::chars.data(), {0}};
+
+template <class E>
+E* new_elements(std::size_t n) {
+  static_assert(std::is_trivially_destructible_v<E>, "gort::gc::Slice: elements are never destroyed");
+  static_assert(alignof(E) <= 16, "gort::gc::Slice: alignment above 16 bytes is not supported");
+  if (n == 0) return nullptr;
+  if constexpr (pointer_free_element<E>) {
+    static_assert(std::is_trivially_copyable_v<E> || DeclaredPointerFree<E>,
+                  "gort::gc::Slice<E>: E holds no gc pointer it declares: give it a trace method");
+    if (n > (std::size_t{1} << 40) / sizeof(E)) panic_runtime_error_makeslice();
+    E* p = static_cast<E*>(alloc_bytes(n * sizeof(E)));
+    if constexpr (!std::is_trivially_default_constructible_v<E>)
+      for (std::size_t i = 0; i < n; i++) ::new (p + i) E();
+    return p;
+  } else {
+    E* p = static_cast<E*>(alloc_array(element_info<E>, n));
+    for (std::size_t i = 0; i < n; i++) ::new (p + i) E();
+    return p;
+  }
+}
+}  // namespace detail
+
+template <class T>
+class Slice {
+ public:
+  Slice() noexcept = default;
+  Slice(const Slice& o) noexcept : len_(o.len_), cap_(o.cap_) { detail::init_pointer(slot(), o.data_); }
+  Slice& operator=(const Slice& o) noexcept {
+    detail::write_pointer(slot(), o.data_);
+    len_ = o.len_;
+    cap_ = o.cap_;
+    return *this;
+  }
+  ~Slice() = default;
+
+  std::size_t size() const noexcept { return len_; }
+  std::size_t capacity() const noexcept { return cap_; }
+  bool empty() const noexcept { return len_ == 0; }
+  bool is_nil() const noexcept { return data_ == nullptr; }
+  T* data() const noexcept { return data_; }
+  T* begin() const noexcept { return data_; }
+  T* end() const noexcept { return data_ + len_; }
+
+  T& operator[](std::size_t i) const {
+    if (i >= len_) panic_index(static_cast<std::int64_t>(i), static_cast<std::int64_t>(len_));
+    return data_[i];
+  }
+  // Go's s[lo:hi] (hi up to the capacity), sharing the array.
+  Slice sub(std::size_t lo, std::size_t hi) const {
+    if (lo > hi || hi > cap_) detail::slice_bounds_panic(lo, hi, cap_);
+    Slice r;
+    detail::init_pointer(r.slot(), hi == lo && lo == cap_ ? data_ : data_ + lo);
+    r.len_ = hi - lo;
+    r.cap_ = cap_ - lo;
+    return r;
+  }
+
+  // Go's make([]T, len, cap).
+  static Slice make(std::size_t len, std::size_t cap) {
+    if (len > cap) detail::slice_bounds_panic(0, len, cap);
+    Slice r;
+    detail::init_pointer(r.slot(), detail::new_elements<T>(cap));
+    r.len_ = len;
+    r.cap_ = cap;
+    return r;
+  }
+
+  // Go's append(s, v): in place when there is room, else into a new array
+  // grown as Go grows it (double below 256 elements, then by about 1.25x).
+  friend Slice append(Slice s, const T& v) {
+    if (s.len_ == s.cap_) s.grow(s.len_ + 1);
+    s.data_[s.len_] = v;
+    s.len_++;
+    return s;
+  }
+
+ private:
+  template <class U>
+  friend class Slice;
+  friend class Tracer;
+  void** slot() noexcept { return reinterpret_cast<void**>(&data_); }
+  void grow(std::size_t need) {
+    std::size_t cap = cap_;
+    std::size_t doubled = cap * 2;
+    if (need > doubled) {
+      cap = need;
+    } else if (cap < 256) {
+      cap = doubled;
+    } else {
+      while (cap < need) cap += (cap + 3 * 256) / 4;
+    }
+    T* fresh = detail::new_elements<T>(cap);
+    for (std::size_t i = 0; i < len_; i++) fresh[i] = data_[i];  // through the elements' barriers
+    detail::write_pointer(slot(), fresh);
+    cap_ = cap;
+  }
+  T* data_ = nullptr;
+  std::size_t len_ = 0;
+  std::size_t cap_ = 0;
+};
+
+template <class T>
+Slice<T> make_slice(std::size_t len) {
+  return Slice<T>::make(len, len);
+}
+template <class T>
+Slice<T> make_slice(std::size_t len, std::size_t cap) {
+  return Slice<T>::make(len, cap);
+}
+// Go's copy(dst, src): min(len) elements, element by element (barriers).
+template <class T>
+std::size_t copy(const Slice<T>& dst, const Slice<T>& src) {
+  std::size_t n = dst.size() < src.size() ? dst.size() : src.size();
+  if (dst.data() <= src.data()) {
+    for (std::size_t i = 0; i < n; i++) dst.data()[i] = src.data()[i];
+  } else {
+    for (std::size_t i = n; i-- > 0;) dst.data()[i] = src.data()[i];
+  }
+  return n;
+}
+
+template <class U>
+void Tracer::operator()(const Slice<U>& s) {
+  if (s.cap_ != 0) visit(s.data_);
 }
 
 // ---- gc::Root -------------------------------------------------------------------------
