@@ -33,7 +33,7 @@
 #include "gort/gort.h"
 #include "result.h"
 
-// TODO: gort::debug::read_gc_stats once it exists (these two are internal).
+// (The collector's internal counters: the pause ring as Go's PauseNs.)
 #include "gc/collector.h"
 #include "gc/stats.h"
 
@@ -48,6 +48,11 @@ constexpr std::size_t kMsgSize = 1024;
 struct Msg {
   unsigned char b[kMsgSize];
   Msg() {}
+};
+
+struct Ring {
+  gort::gc::Slice<gort::gc::Ptr<Msg>> slots;
+  void trace(gort::gc::Tracer& t) const { t(slots); }
 };
 static_assert(sizeof(Msg) == kMsgSize);
 
@@ -78,11 +83,10 @@ int run_gc_latency(Args& a) {
   return gort::run([&]() -> int {
     unsigned char payload[kMsgSize];
     for (std::size_t i = 0; i < kMsgSize; i++) payload[i] = static_cast<unsigned char>(i * 7);
-    // The ring must be visible to the collector. Go's [][]byte is itself a GC
-    // object; until gort has gc::Slice, each slot is a gc::Root (made here,
-    // outside the timed loop; a push is then one barriered store).
-    // TODO: switch to a gc::Slice<gc::Ptr<Msg>> once it exists.
-    std::vector<gort::gc::Root<Msg>> ring(static_cast<std::size_t>(window));
+    // The ring is a GC object, as Go's [][]byte is: a slice of pointers held
+    // by one root handle; a push is one barriered store into it.
+    gort::gc::Root<Ring> ring = gort::gc::make<Ring>();
+    ring->slots = gort::gc::make_slice<gort::gc::Ptr<Msg>>(static_cast<std::size_t>(window));
     std::vector<std::int64_t> lat(static_cast<std::size_t>(total));
     gort::gc::collect();
     const std::uint32_t cycles_before = gort::gc::collector().cycles.load();
@@ -95,7 +99,7 @@ int run_gc_latency(Args& a) {
       std::memcpy(m->b, payload, kMsgSize);
       const std::uint64_t idx = static_cast<std::uint64_t>(i);
       std::memcpy(m->b, &idx, sizeof idx);  // little-endian (x86-64), as PutUint64
-      ring[static_cast<std::size_t>(i % window)] = m;
+      ring->slots[static_cast<std::size_t>(i % window)] = m;
       lat[static_cast<std::size_t>(i)] = now_ns() - t0;
     }
     const std::int64_t wall = now_ns() - start;
@@ -103,7 +107,7 @@ int run_gc_latency(Args& a) {
     const std::uint32_t ngc = gort::gc::collector().cycles.load() - cycles_before;
     const PauseInfo after = read_pauses();
     std::uint64_t checksum = 0;
-    for (const auto& r : ring) {
+    for (const auto& r : ring->slots) {
       const Msg* m = r.get();
       if (m == nullptr) continue;
       std::uint64_t v;
