@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gort/gort.h"
+#include "test_util.h"
 
 namespace gc = gort::gc;
 using testing::ExitedWithCode;
@@ -32,20 +33,6 @@ void event(const std::string& e) {
   g_mu->unlock();
 }
 
-// Runs f on a goroutine that has exited when this returns: the objects it
-// makes are referenced from nowhere on this stack.
-template <class F>
-void elsewhere(F f) {
-  auto done = gort::make_chan<int>();
-  std::int64_t before = gort::num_goroutine();
-  gort::go([&] {
-    f();
-    done.send(1);
-  });
-  done.recv();
-  while (gort::num_goroutine() > before) gort::yield();
-}
-
 void cycle_and_settle(const char* label) {
   event(std::string("-- ") + label);
   gc::collect();
@@ -63,7 +50,7 @@ void setup() {
 // The program captured in go-reference §4.4, step for step.
 TEST(GCFinalizer, GoOrderResurrectionAndCycles) {
   setup();
-  elsewhere([] {
+  gort_test::on_fresh_goroutine([] {
     Obj* a = gc::make<Obj>("A");
     Obj* b = gc::make<Obj>("B");
     a->ref = b;  // A -> B, both with finalizers
@@ -77,7 +64,7 @@ TEST(GCFinalizer, GoOrderResurrectionAndCycles) {
   });
   cycle_and_settle("GC 1");
   cycle_and_settle("GC 2");
-  elsewhere([] {
+  gort_test::on_fresh_goroutine([] {
     Obj* r = gc::make<Obj>("R");
     gc::set_finalizer(r, [](Obj* o) {
       event("finalizer R (resurrecting)");
@@ -97,7 +84,7 @@ TEST(GCFinalizer, GoOrderResurrectionAndCycles) {
 TEST(GCFinalizer, ObjectAndWhatItReachesStayIntactForTheFinalizer) {
   setup();
   static std::atomic<int> seen{0};
-  elsewhere([] {
+  gort_test::on_fresh_goroutine([] {
     Obj* o = gc::make<Obj>("outer");
     o->ref = gc::make<Obj>("inner");
     gc::set_finalizer(o, [](Obj* x) {
@@ -112,7 +99,7 @@ TEST(GCFinalizer, ObjectAndWhatItReachesStayIntactForTheFinalizer) {
 TEST(GCFinalizer, ClearedFinalizerDoesNotRun) {
   setup();
   static std::atomic<bool> ran{false};
-  elsewhere([] {
+  gort_test::on_fresh_goroutine([] {
     Obj* o = gc::make<Obj>("x");
     gc::set_finalizer(o, [](Obj*) { ran = true; });
     gc::clear_finalizer(o);
@@ -162,46 +149,46 @@ TEST(GCWeak, ReadsTheObjectWhileItLivesAndNullAfter) {
   setup();
   gc::Root<Obj> strong;
   gc::Weak<Obj>* weak = new gc::Weak<Obj>();
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     Obj* o = gc::make<Obj>("w");
     strong = o;
     *weak = gc::Weak<Obj>(o);
   });
   gc::collect();
-  elsewhere([&] {  // (the read materialises the pointer: not on this stack)
+  gort_test::on_fresh_goroutine([&] {  // (the read materialises the pointer: not on this stack)
     EXPECT_EQ(weak->get(), strong.get());
     EXPECT_TRUE(static_cast<bool>(*weak));
   });
   strong = nullptr;
   gc::collect();
-  elsewhere([&] { EXPECT_EQ(weak->get(), nullptr); });
+  gort_test::on_fresh_goroutine([&] { EXPECT_EQ(weak->get(), nullptr); });
   delete weak;
 }
 
 TEST(GCWeak, ClearedEvenWhenAFinalizerResurrectsTheObject) {
   setup();
   gc::Weak<Obj>* weak = new gc::Weak<Obj>();
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     Obj* o = gc::make<Obj>("r");
     *weak = gc::Weak<Obj>(o);
     gc::set_finalizer(o, [](Obj* x) { *g_resurrected = x; });
   });
   cycle_and_settle("1");
   EXPECT_NE(g_resurrected->get(), nullptr);
-  elsewhere([&] { EXPECT_EQ(weak->get(), nullptr); });
+  gort_test::on_fresh_goroutine([&] { EXPECT_EQ(weak->get(), nullptr); });
   delete weak;
 }
 
 TEST(GCWeak, CopiesAreIndependentAndDoNotKeepTheObject) {
   setup();
   gc::Weak<Obj> a, b;
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     Obj* o = gc::make<Obj>("c");
     a = gc::Weak<Obj>(o);
     b = a;
   });
   gc::collect();
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     EXPECT_EQ(a.get(), nullptr);
     EXPECT_EQ(b.get(), nullptr);
   });

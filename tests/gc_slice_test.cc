@@ -43,18 +43,6 @@ struct Graph {
   }
 };
 
-template <class F>
-void elsewhere(F f) {
-  auto done = gort::make_chan<int>();
-  std::int64_t before = gort::num_goroutine();
-  gort::go([&] {
-    f();
-    done.send(1);
-  });
-  done.recv();
-  while (gort::num_goroutine() > before) gort::yield();
-}
-
 }  // namespace
 
 TEST(GCSlice, MakeAppendIndexAndSubsliceAsGo) {
@@ -95,7 +83,7 @@ TEST(GCSlice, ElementsWithPointersAreTracedAndSurvive) {
   gc::collector().settings.poison = true;
   gc::collector().settings.checkmark = true;
   gc::Root<Graph> g = gc::make<Graph>();
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     for (int i = 0; i < 5000; i++) {
       g->nodes = append(g->nodes, gc::Ptr<Node>(gc::make<Node>(i)));
       g->names = append(g->names, gc::String("node " + std::to_string(i)));
@@ -111,7 +99,7 @@ TEST(GCSlice, ElementsWithPointersAreTracedAndSurvive) {
   });
   gc::collect();
   gc::collect();
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     ASSERT_EQ(g->nodes.size(), 5000u);
     for (std::size_t i = 0; i < 5000; i++) {
       ASSERT_TRUE(g->nodes[i]->intact());
@@ -129,14 +117,14 @@ TEST(GCSlice, ElementsWithPointersAreTracedAndSurvive) {
 TEST(GCSlice, DroppedArraysAreCollected) {
   gc::collector().settings.poison = true;
   std::uintptr_t hidden = 0;
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     auto s = gc::make_slice<gc::Ptr<Node>>(1000);
     s[0] = gc::make<Node>(1);
     hidden = ~reinterpret_cast<std::uintptr_t>(s.data());
   });
   gc::collect();
   bool alive = true;
-  elsewhere([&] { alive = gc::heap_object_allocated(reinterpret_cast<const void*>(~hidden)); });
+  gort_test::on_fresh_goroutine([&] { alive = gc::heap_object_allocated(reinterpret_cast<const void*>(~hidden)); });
   EXPECT_FALSE(alive);
 }
 
@@ -146,7 +134,7 @@ TEST(GCSlice, AppendingWhileTheCollectorRunsLosesNothing) {
   int old = gc::set_gc_percent(5);
   gc::Root<Graph> g = gc::make<Graph>();
   std::uint32_t c0 = gc::collector().cycles.load();
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     for (int round = 0; round < 20; round++) {
       gc::Slice<gc::Ptr<Node>> fresh;
       for (int i = 0; i < 5000; i++) fresh = append(fresh, gc::Ptr<Node>(gc::make<Node>(i)));
@@ -155,7 +143,7 @@ TEST(GCSlice, AppendingWhileTheCollectorRunsLosesNothing) {
   });
   EXPECT_GT(gc::collector().cycles.load() - c0, 3u);
   gc::collect();
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     for (std::size_t i = 0; i < g->nodes.size(); i++) ASSERT_TRUE(g->nodes[i]->intact());
   });
   gc::set_gc_percent(old);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "gort/gort.h"
+#include "test_util.h"
 
 namespace gc = gort::gc;
 namespace dbg = gort::debug;
@@ -18,18 +19,6 @@ struct Node {
   long v = 0;
   void trace(gc::Tracer& t) const { t(next); }
 };
-
-template <class F>
-void in_goroutine(F f) {
-  auto done = gort::make_chan<int>();
-  std::int64_t before = gort::num_goroutine();
-  gort::go([&] {
-    f();
-    done.send(1);
-  });
-  done.recv();
-  while (gort::num_goroutine() > before) gort::yield();
-}
 
 [[gnu::noinline]] void churn(int n) {
   for (int i = 0; i < n; i++) gc::make<Node>();
@@ -90,7 +79,7 @@ TEST(GCStats, HeapCountersFollowAllocationAndCollection) {
   gc::Root<Node> head;
   // Built on a goroutine that exits first, so no stale copy of a node's
   // address stays on this stack (it is scanned conservatively).
-  in_goroutine([&head] {
+  gort_test::on_fresh_goroutine([&head] {
     for (int i = 0; i < 100000; i++) {
       Node* n = gc::make<Node>();
       n->next = head.get();

@@ -23,18 +23,6 @@ struct Person {
   }
 };
 
-template <class F>
-void elsewhere(F f) {
-  auto done = gort::make_chan<int>();
-  std::int64_t before = gort::num_goroutine();
-  gort::go([&] {
-    f();
-    done.send(1);
-  });
-  done.recv();
-  while (gort::num_goroutine() > before) gort::yield();
-}
-
 }  // namespace
 
 TEST(GCString, HoldsItsBytesAndComparesByContent) {
@@ -63,7 +51,7 @@ TEST(GCString, SubstrSharesTheBytes) {
 TEST(GCString, SurvivesCollectionInAFieldAndOnTheStack) {
   gc::collector().settings.poison = true;
   gc::Root<Person> p;
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     Person* x = gc::make<Person>();
     x->name = gc::String("Ada Lovelace");  // the only reference: a traced field
     p = x;
@@ -78,13 +66,13 @@ TEST(GCString, SurvivesCollectionInAFieldAndOnTheStack) {
 TEST(GCString, UnreferencedBytesAreCollected) {
   gc::collector().settings.poison = true;
   std::uintptr_t hidden = 0;
-  elsewhere([&] {
+  gort_test::on_fresh_goroutine([&] {
     gc::String s = "to be collected";
     hidden = ~reinterpret_cast<std::uintptr_t>(s.data());
   });
   gc::collect();
   bool alive = true;
-  elsewhere([&] { alive = gc::heap_object_allocated(reinterpret_cast<const void*>(~hidden)); });
+  gort_test::on_fresh_goroutine([&] { alive = gc::heap_object_allocated(reinterpret_cast<const void*>(~hidden)); });
   EXPECT_FALSE(alive);
 }
 

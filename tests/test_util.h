@@ -143,4 +143,19 @@ gort::PanicValue recover_from(F body) {
   return out;
 }
 
+// Runs f on a new goroutine and returns once that goroutine has exited. The
+// collector's tests use it so that pointers f handles leave no stale copy on
+// the caller's stack, which the collector scans conservatively.
+template <class F>
+void on_fresh_goroutine(F f) {
+  auto done = gort::make_chan<int>();
+  std::int64_t before = gort::num_goroutine();
+  gort::go([&] {
+    f();
+    done.send(1);
+  });
+  done.recv();
+  while (gort::num_goroutine() > before) gort::yield();
+}
+
 }  // namespace gort_test
