@@ -264,10 +264,13 @@ void* alloc_array(const TypeInfo& elem, std::size_t count) {
   return static_cast<char*>(alloc_slow(elem, count)) + sizeof(ArrayHeader);
 }
 
-void slice_bounds_panic(std::size_t lo, std::size_t hi, std::size_t cap) {
+// Go's messages: "slice bounds out of range [:hi] with capacity n" (slices;
+// "with length n" for strings) and "slice bounds out of range [lo:hi]".
+void slice_bounds_panic(std::size_t lo, std::size_t hi, std::size_t bound, const char* bound_name) {
   char buf[128];
-  if (hi > cap)
-    std::snprintf(buf, sizeof buf, "runtime error: slice bounds out of range [:%zu] with capacity %zu", hi, cap);
+  if (hi > bound)
+    std::snprintf(buf, sizeof buf, "runtime error: slice bounds out of range [:%zu] with %s %zu", hi,
+                  bound_name, bound);
   else
     std::snprintf(buf, sizeof buf, "runtime error: slice bounds out of range [%zu:%zu]", lo, hi);
   gort::detail::panic_runtime_error(buf);
@@ -285,20 +288,7 @@ void* alloc_bytes(std::size_t n) {
   return alloc_object(t);
 }
 
-void string_index_panic(std::size_t i, std::size_t n) {
-  gort::panic_index(static_cast<std::int64_t>(i), static_cast<std::int64_t>(n));
-}
 
-// Go's messages: "slice bounds out of range [:hi] with length n" and
-// "slice bounds out of range [lo:hi]".
-void string_slice_panic(std::size_t lo, std::size_t hi, std::size_t n) {
-  char buf[128];
-  if (hi > n)
-    std::snprintf(buf, sizeof buf, "runtime error: slice bounds out of range [:%zu] with length %zu", hi, n);
-  else
-    std::snprintf(buf, sizeof buf, "runtime error: slice bounds out of range [%zu:%zu]", lo, hi);
-  gort::detail::panic_runtime_error(buf);
-}
 
 }  // namespace detail
 

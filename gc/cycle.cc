@@ -26,6 +26,7 @@
 #include "gc/mark.h"
 #include "gc/mcache.h"
 #include "gc/pacer.h"
+#include "gc/parker.h"
 #include "gc/stats.h"
 #include "gc/sweep.h"
 #include "gc/testing.h"
@@ -404,40 +405,6 @@ void mark_termination_on_g0(void*) {
 
 // ---- the background worker ---------------------------------------------------------
 
-// A system goroutine's idle wait: park() until kick(); a kick that comes
-// first is remembered.
-struct Parker {
-  base::Lock lock;
-  gort::detail::G* parked = nullptr;
-  bool kicked = false;
-
-  void park(gort::detail::WaitReason reason) {
-    using namespace gort::detail;
-    lock.lock();
-    if (kicked) {
-      kicked = false;
-      lock.unlock();
-      return;
-    }
-    parked = getg();
-    gopark(park_unlock_commit, &lock, reason);
-  }
-  bool is_idle() {
-    base::Guard<base::Lock> g(lock);
-    return parked != nullptr;
-  }
-  void kick() {
-    using namespace gort::detail;
-    lock.lock();
-    G* gp = parked;
-    parked = nullptr;
-    if (gp == nullptr) kicked = true;
-    lock.unlock();
-    // An idle P should take it rather than wait for this goroutine to block.
-    if (gp != nullptr) goready_elsewhere(gp);
-  }
-};
-
 Parker g_worker_parker;
 std::atomic<bool> g_worker_exists{false};
 
@@ -471,32 +438,13 @@ void concurrent_mark() {
   M* self = getm();
   G* me = getg();
   std::uint32_t gen = g_started.load(std::memory_order_acquire);
-  ms.root_kind = "root handle";
-  scan_root_slots(ms);
-  ms.root_kind = "registered range (channel buffer)";
-  base::root_range_each(
-      [](const void* lo, std::size_t size, void* ctx) {
-        scan_conservative(*static_cast<MarkState*>(ctx), lo, static_cast<const char*>(lo) + size);
-      },
-      &ms);
-  ms.root_kind = nullptr;
-  mark_finalizer_roots(ms);
-  mark_finalizer_queue(ms);
+  mark_global_roots(ms);
 
   // Every goroutine's stack, once.
-  std::int64_t cap = sched().ngoroutines.load() + 64;
-  G** gs = nullptr;
-  std::int64_t n;
-  for (;;) {
-    gs = static_cast<G**>(base::os_alloc(static_cast<std::size_t>(cap) * sizeof(G*)));
-    if (gs == nullptr) gort::detail::throw_("runtime: out of memory (stack roots)");
-    n = allgs_snapshot(gs, cap);
-    if (n <= cap) break;
-    base::os_free(gs, static_cast<std::size_t>(cap) * sizeof(G*));
-    cap = n + 64;
-  }
+  GoroutineSnapshot snap;
+  G** gs = snap.gs;
   std::int64_t pending = 0;
-  for (std::int64_t i = 0; i < n; i++) {
+  for (std::int64_t i = 0; i < snap.n; i++) {
     if (gs[i] == me || gs[i]->is_system) continue;
     gs[pending++] = gs[i];
   }
@@ -511,7 +459,6 @@ void concurrent_mark() {
     if (pending > 0) gort::yield();
     if (pending > 0 && left == pending) sleep_ns(20'000);
   }
-  base::os_free(gs, static_cast<std::size_t>(cap) * sizeof(G*));
   g_times.stacks = ms.stack_bytes;
 
   // Grey objects until none are left, then ask every P's barrier buffer.
@@ -803,14 +750,7 @@ bool scan_stack_of(std::int64_t goid) {
   return false;
 }
 
-void scan_roots() {
-  scan_root_slots(*g_ms);
-  base::root_range_each(
-      [](const void* lo, std::size_t size, void* ctx) {
-        scan_conservative(*static_cast<MarkState*>(ctx), lo, static_cast<const char*>(lo) + size);
-      },
-      g_ms);
-}
+void scan_roots() { mark_global_roots(*g_ms); }
 
 void drain() {
   for (;;) {

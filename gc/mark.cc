@@ -27,8 +27,6 @@
 
 namespace gort::gc {
 
-std::uintptr_t g_debug_word_at = 0;
-std::int64_t g_debug_goid = 0;
 
 
 struct TracerAccess {
@@ -82,8 +80,8 @@ namespace {
           .str(from != nullptr && from->type != nullptr ? from->type->name : "?")
           .str("\n");
     } else if (ms.root_kind != nullptr) {
-      pr.str("runtime: found in root: ").str(ms.root_kind).str(" at ").hex(g_debug_word_at);
-      if (g_debug_goid != 0) pr.str(" (goroutine ").i64(g_debug_goid).str(")");
+      pr.str("runtime: found in root: ").str(ms.root_kind).str(" at ").hex(ms.root_word);
+      if (ms.root_goid != 0) pr.str(" (goroutine ").i64(ms.root_goid).str(")");
       pr.str("\n");
     }
   }  // printed before the throw
@@ -160,9 +158,6 @@ void mark_conservative(MarkState& ms, std::uintptr_t addr) {
   mark_slot(ms, s, idx);
 }
 
-std::uintptr_t g_debug_find = 0;
-
-
 GORT_NO_ASAN void scan_conservative(MarkState& ms, const void* lo, const void* hi) {
   auto a = (reinterpret_cast<std::uintptr_t>(lo) + 7) & ~std::uintptr_t{7};
   auto b = reinterpret_cast<std::uintptr_t>(hi) & ~std::uintptr_t{7};
@@ -170,22 +165,7 @@ GORT_NO_ASAN void scan_conservative(MarkState& ms, const void* lo, const void* h
   for (; a < b; a += 8) {
     std::uintptr_t w = *reinterpret_cast<const volatile std::uintptr_t*>(a);
     if (w - base < size) {
-      g_debug_word_at = a;
-      if (g_debug_find != 0 && w == g_debug_find) [[unlikely]]
-        base::Printer()
-            .str("gc: ")
-            .hex(w)
-            .str(" found at ")
-            .hex(a)
-            .str(" in ")
-            .str(ms.root_kind ? ms.root_kind : "?")
-            .str(" [")
-            .hex(reinterpret_cast<std::uintptr_t>(lo))
-            .str(", ")
-            .hex(reinterpret_cast<std::uintptr_t>(hi))
-            .str(") goroutine ")
-            .i64(g_debug_goid)
-            .str("\n");
+      ms.root_word = a;  // for a checkmark report
       mark_conservative(ms, w);
     }
   }
@@ -313,7 +293,7 @@ void scan_goroutine(G* gp, void* ctx) {
   auto& ms = *static_cast<MarkState*>(ctx);
   GStatus st = gp->status.load(std::memory_order_acquire);
   if (st == GStatus::dead) return;
-  g_debug_goid = gp->id;
+  ms.root_goid = gp->id;
   ms.root_kind = "goroutine closure";
   if (gp->fn != nullptr && gp->fn_size != 0)
     scan_conservative(ms, gp->fn, static_cast<char*>(gp->fn) + gp->fn_size);
@@ -357,22 +337,25 @@ void scan_range(const void* lo, std::size_t size, void* ctx) {
 
 // Calls fn for every goroutine from a snapshot, without holding the allgs
 // lock while fn runs (a mark may throw, and the report walks allgs too).
-void for_each_goroutine_unlocked(void (*fn)(G*, void*), void* ctx) {
+GoroutineSnapshot::GoroutineSnapshot() {
   using namespace gort::detail;
   std::int64_t cap = sched().ngoroutines.load() + 64;
   for (;;) {
-    std::size_t bytes = static_cast<std::size_t>(cap) * sizeof(G*);
-    auto** gs = static_cast<G**>(base::os_alloc(bytes));
+    bytes_ = static_cast<std::size_t>(cap) * sizeof(G*);
+    gs = static_cast<G**>(base::os_alloc(bytes_));
     if (gs == nullptr) gort::detail::throw_("runtime: out of memory (stack roots)");
-    std::int64_t n = allgs_snapshot(gs, cap);
-    if (n <= cap) {
-      for (std::int64_t i = 0; i < n; i++) fn(gs[i], ctx);
-      base::os_free(gs, bytes);
-      return;
-    }
-    base::os_free(gs, bytes);
+    n = allgs_snapshot(gs, cap);
+    if (n <= cap) return;
+    base::os_free(gs, bytes_);
     cap = n + 64;
   }
+}
+
+GoroutineSnapshot::~GoroutineSnapshot() { base::os_free(gs, bytes_); }
+
+void for_each_goroutine_unlocked(void (*fn)(G*, void*), void* ctx) {
+  GoroutineSnapshot snap;
+  for (std::int64_t i = 0; i < snap.n; i++) fn(snap.gs[i], ctx);
 }
 
 void mark_roots(MarkState& ms) {
@@ -399,7 +382,11 @@ void mark_roots(MarkState& ms) {
     scan_conservative(ms, m->suspended_xmm, m->suspended_xmm + 32);
   }
   for_each_goroutine_unlocked([](G* gp, void* ctx) { scan_goroutine(gp, ctx); }, &ms);
-  g_debug_goid = 0;
+  ms.root_goid = 0;
+  mark_global_roots(ms);
+}
+
+void mark_global_roots(MarkState& ms) {
   ms.root_kind = "root handle";
   scan_root_slots(ms);
   ms.root_kind = "registered range (channel buffer)";

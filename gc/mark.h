@@ -70,6 +70,8 @@ struct MarkState {
   bool strict_bases_only = false;
   std::uintptr_t scanning = 0;  // the object being scanned (for reports)
   const char* root_kind = nullptr;  // the root being scanned (for reports)
+  std::uintptr_t root_word = 0;     // where the last heap-pointing root word was
+  std::int64_t root_goid = 0;       // whose stack it is on (0: not a stack)
   std::int64_t marked_bytes = 0;
   std::int64_t marked_objects = 0;
   std::int64_t scanned_bytes = 0;
@@ -95,6 +97,24 @@ bool object_marked(std::uintptr_t addr);
 // The start of the allocated object containing addr, or 0.
 std::uintptr_t object_base(std::uintptr_t addr);
 
+// Everything but the stacks: root handles, registered ranges, finalizers'
+// closures and referents, the finalizer queue.
+void mark_global_roots(MarkState& ms);
+
+// Every goroutine ever created, copied out under the allgs lock into a
+// mapping of its own (no malloc: it is used with the world stopped).
+struct GoroutineSnapshot {
+  GoroutineSnapshot();
+  ~GoroutineSnapshot();
+  GoroutineSnapshot(const GoroutineSnapshot&) = delete;
+  GoroutineSnapshot& operator=(const GoroutineSnapshot&) = delete;
+  gort::detail::G** gs = nullptr;
+  std::int64_t n = 0;
+
+ private:
+  std::size_t bytes_ = 0;
+};
+
 // Calls fn(gp, ctx) for every goroutine ever created (a snapshot: no lock
 // held while fn runs).
 void for_each_goroutine_unlocked(void (*fn)(gort::detail::G*, void*), void* ctx);
@@ -102,9 +122,6 @@ void for_each_goroutine_unlocked(void (*fn)(gort::detail::G*, void*), void* ctx)
 void drain(MarkState& ms);
 // Scans up to max grey objects; returns how many it scanned.
 std::size_t drain_n(MarkState& ms, std::size_t max);
-
-// Debugging: when set, conservative scans report where they find this word.
-extern std::uintptr_t g_debug_find;
 
 // The root handle registry (roots.cc).
 void scan_root_slots(MarkState& ms);

@@ -22,7 +22,6 @@ struct MCache {
   std::uint32_t ntyped = 0;
   // Counted here and summed on demand (plain increments on the fast path).
   std::uint64_t nmalloc = 0;
-  std::uint64_t nlarge = 0;
   // Allocated black during the current mark (summed at mark termination).
   std::int64_t black_bytes = 0;
   std::int64_t black_objects = 0;

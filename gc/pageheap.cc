@@ -31,7 +31,6 @@ struct PageHeap::Impl {
   std::size_t high = 0;        // pages ever handed out from the top
   std::size_t free_count = 0;
   std::size_t dirty_free = 0;  // free pages not released
-  std::size_t released_total = 0;  // pages released, cumulative
 };
 
 PageHeap::PageHeap(std::size_t reserve) {
@@ -155,7 +154,6 @@ std::size_t PageHeap::scavenge(std::size_t keep_dirty_bytes) {
     im.dirty_free -= it->second.n;
     released += it->second.n;
   }
-  im.released_total += released;
   return released * kPageSize;
 }
 

@@ -13,6 +13,8 @@
 #include "gc/collector.h"
 #include "gc/heap.h"
 #include "gc/mark.h"
+#include "gc/parker.h"
+#include "gc/slottable.h"
 #include "gc/work.h"
 #include "gort/gc.h"
 #include "gort/sched.h"
@@ -52,28 +54,16 @@ void scan_fn(MarkState& ms, const FinalizerFn& fn) {
     scan_conservative(ms, fn.fn, static_cast<const char*>(fn.fn) + fn.size);
 }
 
-// ---- weak slots: chunks the collector never scans -------------------------------------
+// ---- weak slots: a slot table the collector never scans ----------------------------------
 
-constexpr std::size_t kWeakPerChunk = 1023;
-struct WeakChunk {
-  WeakChunk* next;
-  void* slots[kWeakPerChunk];
-};
-struct WeakTable {
-  base::Lock lock;
-  WeakChunk* chunks = nullptr;
-  void** free_list = nullptr;
-};
-WeakTable& weak_table() {
-  static WeakTable* t = new (base::rt_alloc(sizeof(WeakTable), alignof(WeakTable))) WeakTable();
+SlotTable& weak_table() {
+  static SlotTable* t = new (base::rt_alloc(sizeof(SlotTable), alignof(SlotTable))) SlotTable();
   return *t;
 }
 
 // ---- the finalizer goroutine --------------------------------------------------------------
 
-base::Lock g_fg_lock;
-gort::detail::G* g_fg_parked = nullptr;
-bool g_fg_kicked = false;
+Parker g_fg_parker;
 std::atomic<bool> g_fg_started{false};
 
 void finalizer_main() {
@@ -81,14 +71,7 @@ void finalizer_main() {
   become_system_goroutine();
   Finalizers& f = fins();
   for (;;) {
-    g_fg_lock.lock();
-    if (!g_fg_kicked) {
-      g_fg_parked = getg();
-      gopark(park_unlock_commit, &g_fg_lock, WaitReason::finalizer_wait);
-    } else {
-      g_fg_kicked = false;
-      g_fg_lock.unlock();
-    }
+    g_fg_parker.park(WaitReason::finalizer_wait);
     for (;;) {
       Ready r;
       {
@@ -136,9 +119,9 @@ void mark_finalizer_queue(MarkState& ms) {
 std::size_t process_specials_stopped(MarkState& ms) {
   // Weak pointers first: a finalizer's resurrection does not bring them back.
   {
-    WeakTable& t = weak_table();
+    SlotTable& t = weak_table();
     base::Guard<base::Lock> g(t.lock);
-    for (WeakChunk* c = t.chunks; c != nullptr; c = c->next) {
+    for (SlotTable::Chunk* c = t.chunks(); c != nullptr; c = c->next) {
       for (void*& slot : c->slots) {
         auto v = reinterpret_cast<std::uintptr_t>(slot);
         if (v - detail::g_heap_base >= detail::g_heap_size) continue;  // null or a free-list link
@@ -168,24 +151,14 @@ void finalizers_wake() {
     base::Guard<base::Lock> g(f.lock);
     if (f.ready.empty()) return;
   }
-  gort::detail::G* gp;
-  {
-    base::Guard<base::Lock> g(g_fg_lock);
-    gp = g_fg_parked;
-    g_fg_parked = nullptr;
-    if (gp == nullptr) g_fg_kicked = true;
-  }
-  if (gp != nullptr) gort::detail::goready_elsewhere(gp);
+  g_fg_parker.kick();
 }
 
 void start_finalizer_goroutine() {
   if (!g_fg_started.exchange(true)) gort::go(finalizer_main);
 }
 
-bool finalizer_goroutine_idle() {
-  base::Guard<base::Lock> g(g_fg_lock);
-  return g_fg_parked != nullptr;
-}
+bool finalizer_goroutine_idle() { return g_fg_parker.is_idle(); }
 
 // ---- the API's side --------------------------------------------------------------------------
 
@@ -266,30 +239,9 @@ void set_finalizer_erased(void* obj, FinalizerFn fn) {
   }
 }
 
-void** weak_slot_alloc(void* target) {
-  WeakTable& t = weak_table();
-  base::Guard<base::Lock> g(t.lock);
-  if (t.free_list == nullptr) {
-    auto* c = static_cast<WeakChunk*>(base::rt_alloc(sizeof(WeakChunk), alignof(WeakChunk)));
-    if (c == nullptr) gort::detail::throw_("runtime: out of memory (weak pointers)");
-    for (std::size_t i = 0; i < kWeakPerChunk; i++)
-      c->slots[i] = i + 1 < kWeakPerChunk ? static_cast<void*>(&c->slots[i + 1]) : nullptr;
-    t.free_list = &c->slots[0];
-    c->next = t.chunks;
-    t.chunks = c;
-  }
-  void** s = t.free_list;
-  t.free_list = static_cast<void**>(*s);
-  __atomic_store_n(s, target, __ATOMIC_RELEASE);
-  return s;
-}
+void** weak_slot_alloc(void* target) { return weak_table().alloc(target); }
 
-void weak_slot_free(void** slot) {
-  WeakTable& t = weak_table();
-  base::Guard<base::Lock> g(t.lock);
-  *slot = t.free_list;
-  t.free_list = slot;
-}
+void weak_slot_free(void** slot) { weak_table().free(slot); }
 
 void* weak_slot_get(void** slot) {
   base::NoSuspend ns;  // mark termination (which clears slots) cannot fall in between

@@ -14,6 +14,7 @@
 #include "gc/heap.h"
 #include "gc/testing.h"
 #include "gort/gort.h"
+#include "test_util.h"
 
 namespace gc = gort::gc;
 
@@ -53,12 +54,9 @@ void setup() {
 // Is the object still allocated? Asked on a goroutine of its own, which
 // exits before we go on (the question materialises the pointer).
 bool allocated(std::uintptr_t h) {
-  auto c = gort::make_chan<int>();
-  std::int64_t before = gort::num_goroutine();
-  gort::go([&] { c.send(gc::heap_object_allocated(unhide<void>(h)) ? 1 : 0); });
-  int r = c.recv();
-  while (gort::num_goroutine() > before) gort::yield();
-  return r != 0;
+  bool r = false;
+  gort_test::on_fresh_goroutine([&] { r = gc::heap_object_allocated(unhide<void>(h)); });
+  return r;
 }
 
 }  // namespace

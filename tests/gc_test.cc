@@ -17,6 +17,7 @@
 #include "gc/mark.h"
 #include "gc/testing.h"
 #include "gort/gort.h"
+#include "test_util.h"
 
 namespace gc = gort::gc;
 
@@ -53,11 +54,8 @@ T* unhide(std::uintptr_t h) {
 // behind on the caller's stack or in its registers.
 template <class F>
 std::uintptr_t off_stack(F f) {
-  auto done = gort::make_chan<std::uintptr_t>();
-  std::int64_t before = gort::num_goroutine();
-  gort::go([&] { done.send(f()); });
-  std::uintptr_t h = done.recv();
-  while (gort::num_goroutine() > before) gort::yield();  // until it has exited
+  std::uintptr_t h = 0;
+  gort_test::on_fresh_goroutine([&] { h = f(); });
   return h;
 }
 

@@ -139,10 +139,10 @@ void* alloc_bytes(std::size_t n);           // pointer-free, zeroed (gc::String'
 // An array of count elements of type elem (zeroed; a header before the
 // elements tells the collector how to trace them). Returns the first element.
 void* alloc_array(const TypeInfo& elem, std::size_t count);
-[[noreturn]] void slice_bounds_panic(std::size_t lo, std::size_t hi, std::size_t cap);
+// Go's slice-expression errors; bound_name is "capacity" (slices) or "length" (strings).
+[[noreturn]] void slice_bounds_panic(std::size_t lo, std::size_t hi, std::size_t bound,
+                                     const char* bound_name);
 [[noreturn]] void panic_runtime_error_makeslice();
-[[noreturn]] void string_index_panic(std::size_t i, std::size_t n);
-[[noreturn]] void string_slice_panic(std::size_t lo, std::size_t hi, std::size_t n);
 void** root_slot_alloc();
 void root_slot_free(void** slot);
 void** weak_slot_alloc(void* target);
@@ -330,12 +330,12 @@ class String {
 
   // Go's s[i]: out of range is the runtime error panic.
   char operator[](std::size_t i) const {
-    if (i >= len_) detail::string_index_panic(i, len_);
+    if (i >= len_) panic_index(static_cast<std::int64_t>(i), static_cast<std::int64_t>(len_));
     return data_[i];
   }
   // Go's s[lo:hi], sharing the bytes.
   String substr(std::size_t lo, std::size_t hi) const {
-    if (lo > hi || hi > len_) detail::string_slice_panic(lo, hi, len_);
+    if (lo > hi || hi > len_) detail::slice_bounds_panic(lo, hi, len_, "length");
     String r;
     if (hi > lo) {
       detail::init_pointer(r.slot(), const_cast<char*>(data_ + lo));
@@ -453,7 +453,7 @@ class Slice {
   }
   // Go's s[lo:hi] (hi up to the capacity), sharing the array.
   Slice sub(std::size_t lo, std::size_t hi) const {
-    if (lo > hi || hi > cap_) detail::slice_bounds_panic(lo, hi, cap_);
+    if (lo > hi || hi > cap_) detail::slice_bounds_panic(lo, hi, cap_, "capacity");
     Slice r;
     detail::init_pointer(r.slot(), hi == lo && lo == cap_ ? data_ : data_ + lo);
     r.len_ = hi - lo;
@@ -463,7 +463,7 @@ class Slice {
 
   // Go's make([]T, len, cap).
   static Slice make(std::size_t len, std::size_t cap) {
-    if (len > cap) detail::slice_bounds_panic(0, len, cap);
+    if (len > cap) detail::slice_bounds_panic(0, len, cap, "capacity");
     Slice r;
     detail::init_pointer(r.slot(), detail::new_elements<T>(cap));
     r.len_ = len;
