@@ -2,16 +2,17 @@
 //
 // A cycle (gc/README.md, "Collection"):
 //  1. start (world stopped, O(Ps)): turn the write barrier on and allocation
-//     black; wake the background worker;
-//  2. concurrent mark, by the worker goroutine (`GC worker (idle)` between
-//     cycles): root handles, registered ranges, every goroutine's stack once
-//     (gc/stackscan.cc), then grey objects until none are left and the
-//     barrier buffers come back empty;
+//     black; set up the root jobs and the mark workers (gc/workers.cc);
+//  2. concurrent mark, by the mark workers the scheduler runs (dedicated,
+//     fractional and idle-priority) and by assists: root handles, registered
+//     ranges, every goroutine's stack once (gc/stackscan.cc), then grey
+//     objects until none are left and the barrier buffers come back empty;
+//     the last marker to run out of work ends the mark (try_mark_done);
 //  3. mark termination (world stopped): empty the barrier buffers and the
-//     queue (little is left), gccheckmark's verification, barrier off;
-//     then, still stopped in this stage of the build, sweep every span and
-//     set the next goal. (Stage 3 moves the sweep out of the pause.)
-// GODEBUG=gcstoptheworld=1 runs all of it with the world stopped.
+//     queue (little is left), gccheckmark's verification, barrier off,
+//     weak pointers and finalizers, the next goal; the sweep then runs
+//     concurrently (the background sweeper) and lazily (allocation).
+// GODEBUG=gcstoptheworld=1 runs the mark and the sweep with the world stopped.
 #include <stdlib.h>
 #include <time.h>
 
@@ -36,6 +37,9 @@
 #include "gc/special.h"
 #include "gc/stackscan.h"
 #include "gc/work.h"
+#include "gc/limiter.h"
+#include "gc/markroots.h"
+#include "gc/workers.h"
 #include "base/gc_hooks.h"
 #include "base/osmem.h"
 #include "base/rootrange.h"
@@ -186,7 +190,7 @@ struct CycleTimes {
   std::int64_t start, mark_start, mark_term_start, end;
   std::int64_t heap0, heap1, heap2, goal, stacks;
   std::int64_t pause1;  // the start pause
-  std::int64_t worker_ns, assist_ns;
+  std::int64_t background_ns, idle_ns, assist_ns;  // CPU during the concurrent mark
   bool concurrent;
   int procs;
   bool forced;
@@ -207,8 +211,10 @@ void print_trace(const CycleTimes& t, std::uint32_t n, double cpu_fraction) {
   pr.str("+");
   put_ms(pr, static_cast<std::uint64_t>(t.assist_ns));
   pr.str("/");
-  put_ms(pr, static_cast<std::uint64_t>(t.concurrent ? t.worker_ns : t.mark_term_start - t.mark_start));
-  pr.str("/0+");
+  put_ms(pr, static_cast<std::uint64_t>(t.concurrent ? t.background_ns : t.mark_term_start - t.mark_start));
+  pr.str("/");
+  put_ms(pr, static_cast<std::uint64_t>(t.idle_ns));
+  pr.str("+");
   put_ms(pr, static_cast<std::uint64_t>((t.end - t.mark_term_start) * t.procs));
   pr.str(" ms cpu, ").i64(t.heap0 >> 20).str("->").i64(t.heap1 >> 20).str("->").i64(t.heap2 >> 20)
       .str(" MB, ").i64(t.goal >> 20).str(" MB goal, ").i64(t.stacks >> 20).str(" MB stacks, 0 MB globals, ")
@@ -269,14 +275,19 @@ CycleTimes g_times;
 gort::Mutex* g_done_mu;
 gort::Cond* g_done_cv;
 
+// Cycles whose completion was announced (after their gctrace line): collect()
+// returns only then, as runtime.GC does. Guarded by g_done_mu.
+std::uint32_t g_announced = 0;
+
 void wait_completed(std::uint32_t n) {
   g_done_mu->lock();
-  while (collector().cycles.load(std::memory_order_acquire) < n) g_done_cv->wait();
+  while (g_announced < n) g_done_cv->wait();
   g_done_mu->unlock();
 }
 
 void notify_completed() {
   g_done_mu->lock();
+  g_announced = collector().cycles.load(std::memory_order_acquire);
   g_done_cv->broadcast();
   g_done_mu->unlock();
 }
@@ -323,13 +334,14 @@ void complete_cycle_stopped(std::int64_t pause_ns) {
   CycleTimes& t = g_times;
   std::uint32_t n = c.cycles.load(std::memory_order_relaxed) + 1;
   if (t.forced) c.forced_cycles.fetch_add(1, std::memory_order_relaxed);
-  // CPU: every P during the pauses, the worker during the concurrent mark,
-  // and the assists.
+  // CPU (Go's GCCPUFraction): every P during the pauses, the dedicated and
+  // fractional workers and the assists during the mark (idle-priority
+  // marking used time nothing else wanted, and is not counted).
   t.assist_ns = c.assist_ns.load(std::memory_order_relaxed);
-  t.worker_ns = t.concurrent ? t.mark_term_start - t.mark_start : 0;
-  double cpu = static_cast<double>(pause_ns) * t.procs + static_cast<double>(t.worker_ns) +
+  double cpu = static_cast<double>(pause_ns) * t.procs + static_cast<double>(t.background_ns) +
                static_cast<double>(t.assist_ns);
   stats_record_cycle(pause_ns, cpu);
+  limiter_add_pause(pause_ns * t.procs);
   c.cycles.store(n, std::memory_order_release);
   c.last_cycle_end.store(t.end, std::memory_order_relaxed);
   c.trigger_pending.store(false, std::memory_order_relaxed);
@@ -386,93 +398,31 @@ void start_cycle_on_g0(void* arg) {
   }
   t.mark_start = base::nanotime();
   t.pause1 = t.mark_start - t.start;
+  if (t.concurrent) {
+    roots_reset(a->expect + 1);
+    workers_cycle_start(t.procs, t.mark_start);
+  }
   stw_start(m);
 }
 
-// Step 3, on g0 of the worker's M.
+// Step 3, on g0 of the M of the goroutine that found the mark done.
 void mark_termination_on_g0(void*) {
   using namespace gort::detail;
   M* m = getm();
   CycleTimes& t = g_times;
   t.mark_term_start = base::nanotime();
   stw_stop(m);
+  workers_cycle_stop();
+  t.stacks = roots_stack_bytes();
   MarkState ms;
   finish_cycle_stopped(ms, false);
   ms.work.release();
+  roots_release();
+  WorkerTimes wt = workers_times();
+  t.background_ns = wt.background_ns;
+  t.idle_ns = wt.idle_ns;
   complete_cycle_stopped(t.pause1 + (t.end - t.mark_term_start));
   stw_start(m);
-}
-
-// ---- the background worker ---------------------------------------------------------
-
-Parker g_worker_parker;
-std::atomic<bool> g_worker_exists{false};
-
-// Scans up to `budget` grey objects; false when ms and the queue are empty.
-// Scans up to `budget` grey objects; false when ms and the queue are empty.
-// Shares work when the queue has none (assists take from it), and keeps the
-// pacer informed.
-bool drain_some(MarkState& ms, std::size_t budget) {
-  bool more = true;
-  std::int64_t scanned0 = ms.scanned_bytes;
-  while (budget > 0) {
-    if (ms.work.len == 0 && work_get(ms, 256) == 0) {
-      more = false;
-      break;
-    }
-    budget -= drain_n(ms, budget < 1024 ? budget : 1024);
-    if (ms.work.len > 1024 && work_empty()) {
-      std::size_t half = ms.work.len / 2;
-      work_put(ms.work.data + ms.work.len - half, half);
-      ms.work.len -= half;
-    }
-  }
-  pacer_add_scanned(ms.scanned_bytes - scanned0);
-  pacer_refresh(heap().live_bytes.load(std::memory_order_relaxed));
-  return more;
-}
-
-void concurrent_mark() {
-  using namespace gort::detail;
-  MarkState ms;
-  M* self = getm();
-  G* me = getg();
-  std::uint32_t gen = g_started.load(std::memory_order_acquire);
-  mark_global_roots(ms);
-
-  // Every goroutine's stack, once.
-  GoroutineSnapshot snap;
-  G** gs = snap.gs;
-  std::int64_t pending = 0;
-  for (std::int64_t i = 0; i < snap.n; i++) {
-    if (gs[i] == me || gs[i]->is_system) continue;
-    gs[pending++] = gs[i];
-  }
-  while (pending > 0) {
-    std::int64_t left = 0;
-    for (std::int64_t i = 0; i < pending; i++) {
-      self = getm();
-      if (!scan_goroutine_stack(ms, gs[i], self, gen)) gs[left++] = gs[i];
-    }
-    pending = left;
-    drain_some(ms, 10000);
-    if (pending > 0) gort::yield();
-    if (pending > 0 && left == pending) sleep_ns(20'000);
-  }
-  g_times.stacks = ms.stack_bytes;
-
-  // Grey objects until none are left, then ask every P's barrier buffer.
-  for (;;) {
-    while (drain_some(ms, 10000)) gort::yield();
-    // Done when the barrier buffers had nothing, the queue is empty, and no
-    // assist holds grey objects (checked in that order: an assist counts
-    // itself before it takes from the queue).
-    if (flush_all_barrier_buffers() == 0 && ms.work.len == 0 && work_empty() && !assists_active())
-      break;
-    if (assists_active()) gort::yield();
-  }
-  flush_mark_counts(ms);
-  ms.work.release();
 }
 
 // ---- the scavenger ---------------------------------------------------------------
@@ -506,6 +456,8 @@ void sweeper_main() {
   }
 }
 
+std::atomic<bool> g_gc_goroutines_exist{false};
+
 // ---- the periodic cycle ------------------------------------------------------------
 
 Parker g_forcegc_parker;
@@ -525,33 +477,40 @@ void forcegc_main() {
 // sysmon's hook (base/gc_hooks.h).
 std::int64_t sysmon_check(std::int64_t now) {
   Collector& c = collector();
-  if (!g_worker_exists.load(std::memory_order_acquire) || c.gc_percent.load() < 0) return INT64_MAX;
+  if (!g_gc_goroutines_exist.load(std::memory_order_acquire)) return INT64_MAX;
+  // The CPU limiter's window, every 10 ms while the collector marks (and
+  // once more after, to close the window).
+  bool marking = c.phase.load(std::memory_order_acquire) != Phase::off;
+  limiter_update(now, marking);
+  std::int64_t next_limiter = marking || cpu_limiter().fill() > 0 ? now + 10'000'000 : INT64_MAX;
+  if (c.gc_percent.load() < 0) return next_limiter;
   std::int64_t period = c.force_period_ns.load(std::memory_order_relaxed);
   std::int64_t last = c.last_cycle_end.load(std::memory_order_relaxed);
   std::int64_t due = last + period;
-  if (now < due) return due;
+  if (now < due) return std::min(due, next_limiter);
   if (c.phase.load(std::memory_order_acquire) == Phase::off && !g_forcegc_pending.exchange(true))
     g_forcegc_parker.kick();
-  return now + period;
+  return std::min(now + period, next_limiter);
 }
 
-void worker_main() {
+}  // namespace
+
+// A marker decided that the mark is done (gc/workers.cc): the termination
+// pause, then what waits on it.
+void complete_mark() {
   using namespace gort::detail;
-  become_system_goroutine();
-  for (;;) {
-    g_worker_parker.park(WaitReason::gc_worker_idle);
-    concurrent_mark();
-    stw_mutex_lock();
-    systemstack(mark_termination_on_g0, nullptr);
-    stw_mutex_unlock();
-    g_sweeper_parker.kick();
-    finalizers_wake();
-    // The line is out before collect() returns to its caller, as in Go.
-    if (collector().settings.trace > 0)
-      print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
-    notify_completed();
-  }
+  stw_mutex_lock();
+  systemstack(mark_termination_on_g0, nullptr);
+  stw_mutex_unlock();
+  g_sweeper_parker.kick();
+  finalizers_wake();
+  // The line is out before collect() returns to its caller, as in Go.
+  if (collector().settings.trace > 0)
+    print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
+  notify_completed();
 }
+
+namespace {
 
 bool on_goroutine() {
   using namespace gort::detail;
@@ -560,7 +519,7 @@ bool on_goroutine() {
 }
 
 // The collector's goroutines, started on the first allocation slow path (or
-// the first cycle) from a goroutine: the worker, the sweeper and the periodic
+// the first cycle) from a goroutine: the mark workers, the sweeper and the periodic
 // cycle's helper. They reach their idle wait before we go on (an M started
 // for them would otherwise hold up the next pause by a thread creation).
 void ensure_gc_goroutines_slow() {
@@ -568,15 +527,15 @@ void ensure_gc_goroutines_slow() {
   static base::Lock once;
   {
     base::Guard<base::Lock> g(once);
-    if (g_worker_exists.load()) return;
-    g_worker_exists.store(true, std::memory_order_release);
+    if (g_gc_goroutines_exist.load()) return;
+    g_gc_goroutines_exist.store(true, std::memory_order_release);
   }
-  gort::go(worker_main);
+  workers_ensure();
   gort::go(sweeper_main);
   gort::go(forcegc_main);
   start_finalizer_goroutine();
   g_sweeper_exists.store(true);
-  while (!g_worker_parker.is_idle() || !g_sweeper_parker.is_idle() || !g_forcegc_parker.is_idle() ||
+  while (!g_sweeper_parker.is_idle() || !g_forcegc_parker.is_idle() ||
          !finalizer_goroutine_idle())
     gort::yield();
   // And the Ms woken to run them back to sleep (for a little while at most).
@@ -587,6 +546,7 @@ void ensure_gc_goroutines_slow() {
 void start_cycle(bool forced, std::uint32_t expect) {
   using namespace gort::detail;
   ensure_gc_goroutines();
+  workers_ensure();  // GOMAXPROCS may have grown
   finish_sweep();  // the last cycle's sweep, before this one's pause
   StartArgs a{forced, expect, false};
   stw_mutex_lock();
@@ -601,13 +561,14 @@ void start_cycle(bool forced, std::uint32_t expect) {
     notify_completed();
     return;
   }
-  g_worker_parker.kick();
+  // Idle Ps mark (gc/workers.cc): wake one; its M wakes the next.
+  wakep();
 }
 
 }  // namespace
 
 void ensure_gc_goroutines() {
-  if (!g_worker_exists.load(std::memory_order_acquire) && on_goroutine()) ensure_gc_goroutines_slow();
+  if (!g_gc_goroutines_exist.load(std::memory_order_acquire) && on_goroutine()) ensure_gc_goroutines_slow();
 }
 
 void collector_init_from_env() {

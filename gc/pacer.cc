@@ -14,7 +14,7 @@
 // the shared queue and scans them (in bursts of 64 objects, each a
 // no-suspend stretch, so that mark termination never finds grey objects
 // held privately); if the queue is empty it carries the debt forward, and
-// yields to the background worker only once the heap has passed its goal.
+// yields to the mark workers only once the heap has passed its goal.
 #include "gc/pacer.h"
 
 #include <algorithm>
@@ -24,7 +24,10 @@
 #include "gc/collector.h"
 #include "gc/heap.h"
 #include "gc/mark.h"
+#include "gc/limiter.h"
+#include "gc/markroots.h"
 #include "gc/work.h"
+#include "gc/workers.h"
 #include "gort/sched.h"
 #include "sched/sched.h"
 
@@ -33,7 +36,6 @@ namespace gort::gc {
 namespace {
 
 constexpr std::int64_t kHeapMinimum = 4 << 20;
-std::atomic<std::int32_t> g_active_assists{0};
 
 std::int64_t goal_for(std::int64_t marked, std::int64_t stacks, int pct) {
   if (pct < 0) return INT64_MAX;
@@ -115,8 +117,6 @@ void pacer_recompute() {
   set_goal_and_trigger(c, c.last_marked);
 }
 
-bool assists_active() { return g_active_assists.load(std::memory_order_seq_cst) != 0; }
-
 void assist_alloc(std::int64_t bytes) {
   using namespace gort::detail;
   Collector& c = collector();
@@ -129,14 +129,17 @@ void assist_alloc(std::int64_t bytes) {
   }
   gp->gc_assist_debt += static_cast<std::int64_t>(static_cast<double>(bytes) *
                                                   c.assist_ratio.load(std::memory_order_relaxed));
+  // Go's CPU limiter (gc/limiter.h): while it is on, no assists.
+  if (cpu_limiter().limiting()) return;
   while (gp->gc_assist_debt > 0 && c.phase.load(std::memory_order_acquire) == Phase::mark) {
     std::int64_t done;
+    bool last;
     std::int64_t t0 = base::nanotime();
     {
       base::NoSuspend ns;
-      // Count ourselves before taking work, so the worker never sees the
+      // Count ourselves before taking work, so that no marker sees the
       // queue empty while we hold grey objects.
-      g_active_assists.fetch_add(1, std::memory_order_seq_cst);
+      marker_enter();
       MarkState ms;
       std::uintptr_t local[256];
       ms.work.data = local;
@@ -151,13 +154,18 @@ void assist_alloc(std::int64_t bytes) {
       ms.work.data = nullptr;
       ms.work.cap = 0;
       ms.work.fixed = false;
-      g_active_assists.fetch_sub(1, std::memory_order_seq_cst);
+      last = marker_exit();
       if (got == 0) done = -1;
     }
-    c.assist_ns.fetch_add(base::nanotime() - t0, std::memory_order_relaxed);
+    std::int64_t spent = base::nanotime() - t0;
+    c.assist_ns.fetch_add(spent, std::memory_order_relaxed);
+    limiter_add_assist(spent);
+    // The last marker out with nothing left: perhaps the mark is done (Go's
+    // assists reach gcMarkDone the same way).
+    if (last && work_empty() && !roots_pending()) try_mark_done();
     if (done < 0) {
       // Nothing to take. Keep the debt for later; only past the goal does
-      // the goroutine give the worker its turn (the heap must not run away
+      // the goroutine give the workers their turn (the heap must not run away
       // from a worker that cannot keep up).
       if (heap().live_bytes.load(std::memory_order_relaxed) > c.goal.load(std::memory_order_relaxed))
         gort::yield();

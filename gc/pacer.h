@@ -12,7 +12,7 @@ namespace gort::gc {
 
 // At the start pause: sets the assist ratio for this cycle.
 void pacer_cycle_start(std::int64_t live_now);
-// From the worker now and then: refreshes the assist ratio.
+// From the markers now and then: refreshes the assist ratio.
 void pacer_refresh(std::int64_t live_now);
 // At mark termination: the next goal and trigger from what the mark found.
 void pacer_cycle_end(std::int64_t marked, std::int64_t stack_bytes, std::int64_t heap_at_start,
@@ -26,8 +26,5 @@ void pacer_add_scanned(std::int64_t bytes);
 // marks: it pays for them with mark work (gc/pacer.cc). Outside any
 // no-suspend stretch.
 void assist_alloc(std::int64_t bytes);
-// Markers other than the worker that hold grey objects right now (the
-// worker waits for 0 before it concludes the mark is done).
-bool assists_active();
 
 }  // namespace gort::gc

@@ -2,7 +2,7 @@
 // deterministic interleaving of marking and mutation (the write barrier
 // tests). White-box: tests include it from the source tree.
 //
-//   manual_cycles(true);        // no background worker, no heap triggers
+//   manual_cycles(true);        // no mark workers, no heap triggers
 //   cycle_begin();              // the start pause: barrier on, marking
 //   scan_stack_of(id);          // that goroutine's stack is now black
 //   scan_roots(); drain();      // root handles, ranges; grey objects

@@ -1,6 +1,6 @@
 // gc/work.h — the shared mark queue and the write barrier's per-P buffers.
 //
-// Each marker (the background worker, and the world-stopped drains) keeps a
+// Each marker (mark workers, assists, the world-stopped drains) keeps a
 // private work stack (MarkState::work) and shares through one global queue:
 // the write barrier's flushes put grey objects there, and a marker whose own
 // stack runs dry takes a batch from it. The queue is a locked stack — with a

@@ -73,6 +73,8 @@ struct P {
   std::atomic<std::uint32_t> wb_lock{0};
   std::uint32_t wb_n = 0;
   std::uintptr_t wb_buf[256];
+  // Time this P's fractional mark worker ran in the current cycle (gc/workers.cc).
+  std::int64_t gc_fractional_ns = 0;
 };
 
 // Run queue operations (sched/runq.cc).

@@ -31,6 +31,7 @@
 namespace gort::detail {
 
 Sched g_sched;
+G* (*gc_find_worker)(P* p, bool idle) = nullptr;
 
 M* getm() { return tls_m; }
 
@@ -195,6 +196,10 @@ top:
     std::int64_t now = base::nanotime();
     if (p->timers.next_when.load(std::memory_order_relaxed) <= now) run_timers(p, now);
   }
+  // A mark worker this P owes goes before the run queues.
+  if (base::gc_marking() && gc_find_worker != nullptr) {
+    if (G* gp = gc_find_worker(p, false)) return gp;
+  }
   // Fairness: now and then the global queue goes first.
   if (p->schedtick % 61 == 0 && s.runq_size.load(std::memory_order_relaxed) > 0) {
     base::Guard<base::Lock> g(s.lock);
@@ -216,7 +221,11 @@ top:
   }
   if (run_due_timers_everywhere(base::nanotime())) goto top;
 
-  // Nothing to do: give the P back.
+  // Nothing to do: mark, if the collector is, rather than give the P back.
+  if (base::gc_marking() && gc_find_worker != nullptr) {
+    if (G* gp = gc_find_worker(p, true)) return gp;  // (a spinning M wakes the next idle P)
+  }
+  // Nothing at all: give the P back.
   {
     base::Guard<base::Lock> g(s.lock);
     if (s.gcwaiting.load() || s.frozen.load()) goto top;
@@ -378,10 +387,11 @@ namespace {
 // True if the scheduler loop would do nothing on this tick but run the next
 // goroutine: no stop-the-world or preemption request, no timers on this P,
 // not the global queue's fairness turn. Then a goroutine may switch straight
-// to its successor.
+// to its successor. (Not while the collector marks: find_runnable may owe
+// this P's time to a mark worker.)
 bool scheduler_idle_tick(P* p) {
   // find_runnable takes the global queue's turn when schedtick % 61 == 0.
-  return !p->preempt.load(std::memory_order_relaxed) && p->schedtick % 61 != 0 &&
+  return !p->preempt.load(std::memory_order_relaxed) && p->schedtick % 61 != 0 && !base::gc_marking() &&
          p->timers.next_when.load(std::memory_order_relaxed) == INT64_MAX &&
          !sched().gcwaiting.load(std::memory_order_relaxed);
 }

@@ -127,6 +127,13 @@ inline void set_running(G* gp) {
   }
 }
 
+// The collector's mark workers are chosen by the scheduler (Go's
+// findRunnableGCWorker; gc/workers.cc sets this at boot). Called on g0 with
+// p held, only while the collector marks: idle=false before the run queues
+// (a dedicated or fractional worker this P owes), idle=true when the P has
+// nothing else to run. Returns a runnable worker or null.
+extern G* (*gc_find_worker)(P* p, bool idle);
+
 // Switches to g0 and carries out `req`; returns when the goroutine next runs.
 void mcall(Request& req);
 

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "gc/collector.h"
+#include "gc/limiter.h"
+#include "gc/workers.h"
 #include "gort/gort.h"
 
 namespace gc = gort::gc;
@@ -181,4 +183,65 @@ TEST(GCPacer, StressKnobForcesFrequentCycles) {
   gc::collector().settings.stress_every = 0;
   gc::set_gc_percent(old);
   EXPECT_GE(c1 - c0, 60u);  // one per 16 allocations: 512
+}
+
+// ---- mark workers and the CPU limiter -------------------------------------------------
+
+TEST(GCWorkers, BackgroundUtilisationSplitsAsGos) {
+  // Go's startCycle: 25% of GOMAXPROCS in whole Ps where rounding is within
+  // 30%, otherwise one dedicated worker fewer and fractions for the rest.
+  for (int procs : {1, 2, 3}) {
+    gc::WorkerSplit w = gc::worker_split(procs);
+    EXPECT_EQ(w.dedicated, 0) << procs;
+    EXPECT_DOUBLE_EQ(w.fractional, 0.25) << procs;
+  }
+  EXPECT_EQ(gc::worker_split(4).dedicated, 1);
+  EXPECT_DOUBLE_EQ(gc::worker_split(4).fractional, 0);
+  EXPECT_EQ(gc::worker_split(5).dedicated, 1);  // 1.25 rounds to 1, 20% off: dedicated only
+  EXPECT_DOUBLE_EQ(gc::worker_split(5).fractional, 0);
+  EXPECT_EQ(gc::worker_split(6).dedicated, 1);  // 1.5 rounds to 2, 33% off
+  EXPECT_DOUBLE_EQ(gc::worker_split(6).fractional, 0.5 / 6);
+  EXPECT_EQ(gc::worker_split(8).dedicated, 2);
+  EXPECT_DOUBLE_EQ(gc::worker_split(8).fractional, 0);
+}
+
+TEST(GCWorkers, ACycleFinishesWhileEveryOtherPSpinsInPlainCode) {
+  // Every P but this one runs a goroutine that never reaches a safepoint:
+  // the mark runs on this P (its idle worker, once collect() waits), and
+  // the spinning goroutines' stacks are scanned by stopping their threads.
+  std::atomic<bool> stop{false};
+  std::atomic<int> spinning{0};
+  int procs = gort::gomaxprocs() - 1;
+  for (int i = 0; i < procs; i++)
+    gort::go([&] {
+      spinning++;
+      volatile std::uint64_t x = 0;
+      while (!stop.load(std::memory_order_relaxed)) x = x + 1;
+      spinning--;
+    });
+  while (spinning.load() < procs) gort::yield();
+  std::uint32_t before = gc::collector().cycles.load();
+  gc::collect();
+  EXPECT_GT(gc::collector().cycles.load(), before);
+  stop = true;
+  while (spinning.load() > 0) gort::yield();
+}
+
+TEST(GCLimiter, BucketFillsWithGCTimeAndDrainsWithMutatorTime) {
+  gc::CpuLimiter l;
+  l.reset_capacity(2);
+  EXPECT_EQ(l.capacity(), 2'000'000'000);
+  EXPECT_FALSE(l.accumulate(0, 1'000'000'000));
+  EXPECT_EQ(l.fill(), 1'000'000'000);
+  EXPECT_TRUE(l.accumulate(0, 1'500'000'000));  // full: on, 0.5 s over
+  EXPECT_EQ(l.fill(), 2'000'000'000);
+  EXPECT_EQ(l.overflow(), 500'000'000);
+  EXPECT_TRUE(l.accumulate(5, 5));  // no change: stays on
+  EXPECT_FALSE(l.accumulate(1'000'000, 0));  // the mutator drains it: off
+  EXPECT_EQ(l.fill(), 2'000'000'000 - 1'000'000);
+  EXPECT_FALSE(l.accumulate(3'000'000'000, 0));  // never below empty
+  EXPECT_EQ(l.fill(), 0);
+  l.accumulate(0, 2'000'000'000);
+  l.reset_capacity(1);  // GOMAXPROCS shrank: the fill is capped
+  EXPECT_EQ(l.fill(), 1'000'000'000);
 }

@@ -1,0 +1,332 @@
+// gc/workers.cc — background mark workers (Go's gcBgMarkWorker and
+// findRunnableGCWorker) and the end of the mark (Go's gcMarkDone).
+//
+// Workers. There is one worker goroutine per P, created before the first
+// cycle (and when GOMAXPROCS grows). Between turns a worker is parked in
+// `GC worker (idle)`; its park's commit puts it in a pool. While the
+// collector marks, the scheduler (sched/proc.cc, find_runnable) asks for one
+// through gc_find_worker and runs it like any goroutine, in one of three
+// modes:
+//
+//  * dedicated: the background utilisation goal is 25% of GOMAXPROCS. Where
+//    that rounds to whole Ps within 30% (GOMAXPROCS = 4, 5, 7, 8, ...) those
+//    Ps' workers are dedicated: they mark until there is no work left.
+//  * fractional: otherwise one dedicated worker fewer, and the remainder is
+//    spread over every P as a fraction of its time (GOMAXPROCS 1-3: 25% of
+//    each P). A P whose fractional worker has run less than its share of the
+//    time since the mark began runs it before its run queue; the worker
+//    stops when the share is used (with Go's 20% slack) or after 100 µs, so
+//    that the goroutine it displaced waits no longer than that.
+//  * idle: a P with nothing else to run marks instead of sleeping, until a
+//    goroutine becomes runnable there.
+//
+// Every turn starts from the shared queue and the root jobs
+// (gc/markroots.h); grey objects a worker still holds when its turn ends go
+// back to the queue, so no private work outlives a turn. The scheduler only
+// chooses a worker when there is work: root jobs pending, the queue not
+// empty, or this P's barrier buffer not empty.
+//
+// The end of the mark. Markers (workers, and assists — gc/pacer.cc) count
+// themselves while they hold grey objects. The one whose exit brings the
+// count to zero, with the queue empty and no root job pending, runs
+// try_mark_done: under a mutex, it empties every P's barrier buffer into the
+// queue; if that found anything, marking goes on; otherwise, with nobody
+// marking and nothing queued, the mark is done and that goroutine runs mark
+// termination (complete_mark, gc/cycle.cc). What the barrier records after
+// this check is taken in the termination pause (little is left).
+#include "gc/workers.h"
+
+#include <algorithm>
+#include <atomic>
+
+#include "base/clock.h"
+#include "base/lock.h"
+#include "gc/collector.h"
+#include "gc/heap.h"
+#include "gc/limiter.h"
+#include "gc/markroots.h"
+#include "gc/pacer.h"
+#include "gc/work.h"
+#include "gort/sched.h"
+#include "gort/sync.h"
+#include "sched/sched.h"
+
+namespace gort::gc {
+
+using gort::detail::G;
+using gort::detail::GStatus;
+using gort::detail::P;
+
+namespace {
+
+enum class Mode : std::uint8_t { dedicated, fractional, idle };
+
+struct Worker {
+  G* g = nullptr;
+  Mode mode = Mode::idle;
+  P* p = nullptr;  // the P that chose it
+};
+
+constexpr std::int64_t kFractionalSlice = 100'000;  // ns: the longest fractional turn
+constexpr double kFractionalSlack = 1.2;            // Go's fractional exit threshold
+constexpr std::size_t kDrainChunk = 1000;            // grey objects between checks
+constexpr std::int64_t kRetryWait = 20'000;          // ns before retrying a deferred stack
+
+struct Pool {
+  base::Lock lock;
+  Worker* parked[gort::detail::kMaxProcs] = {};
+  int nparked = 0;
+  int created = 0;
+};
+Pool g_pool;
+std::atomic<int> g_parked_once{0};
+
+std::atomic<bool> g_enabled{false};  // Go's gcBlackenEnabled for workers
+std::atomic<int> g_dedicated_left{0};
+std::atomic<double> g_fractional_goal{0};
+std::atomic<std::int64_t> g_mark_start{0};
+std::atomic<std::int64_t> g_background_ns{0};
+std::atomic<std::int64_t> g_idle_ns{0};
+std::atomic<std::int32_t> g_markers{0};  // markers holding (or about to take) grey objects
+gort::Mutex g_done_mu;
+
+std::int64_t fractional_ns(P* p) { return __atomic_load_n(&p->gc_fractional_ns, __ATOMIC_RELAXED); }
+
+bool work_available(P* p) {
+  return roots_pending() || !work_empty() || __atomic_load_n(&p->wb_n, __ATOMIC_RELAXED) != 0;
+}
+
+bool park_commit(G*, void* arg) {
+  auto* w = static_cast<Worker*>(arg);
+  base::Guard<base::Lock> g(g_pool.lock);
+  g_pool.parked[g_pool.nparked++] = w;
+  return true;
+}
+
+// Whether this turn should end now.
+bool turn_over(const Worker& w, std::int64_t t0) {
+  using namespace gort::detail;
+  safepoint();  // a stop-the-world or a preemption request
+  switch (w.mode) {
+    case Mode::dedicated:
+      return false;
+    case Mode::fractional: {
+      std::int64_t now = base::nanotime();
+      if (now - t0 >= kFractionalSlice) return true;
+      std::int64_t delta = now - g_mark_start.load(std::memory_order_relaxed);
+      double share = g_fractional_goal.load(std::memory_order_relaxed) * kFractionalSlack;
+      return static_cast<double>(fractional_ns(w.p) + (now - t0)) > share * static_cast<double>(delta);
+    }
+    case Mode::idle: {
+      P* p = getm()->p;
+      return p == nullptr || !runq_empty(p) || sched().runq_size.load(std::memory_order_relaxed) > 0;
+    }
+  }
+  return true;
+}
+
+// One turn: root jobs, then grey objects, until the turn is over or there is
+// no work. Returns whether this worker was the last marker out (whatever
+// ended its turn: a turn that ends on time just as the queue empties must
+// still look for the end of the mark).
+bool mark_turn(Worker& w, std::uint32_t gen) {
+  std::int64_t t0 = base::nanotime();
+  g_markers.fetch_add(1, std::memory_order_seq_cst);
+  MarkState ms;
+  ms.gen = gen;
+  while (g_enabled.load(std::memory_order_acquire)) {
+    RootJob r = roots_pending() ? roots_scan_one(ms) : RootJob::none;
+    if (r != RootJob::scanned && !drain_some(ms, kDrainChunk)) {
+      if (r != RootJob::deferred) break;  // out of work
+      // A stack whose goroutine cannot stop right now, and nothing else to
+      // do: let it run a little.
+      gort::detail::sleep_ns(kRetryWait);
+    }
+    if (turn_over(w, t0)) break;
+  }
+  if (ms.work.len != 0) work_put(ms.work.data, ms.work.len);
+  ms.work.len = 0;
+  flush_mark_counts(ms);
+  ms.work.release();
+
+  std::int64_t dt = base::nanotime() - t0;
+  switch (w.mode) {
+    case Mode::dedicated:
+      g_dedicated_left.fetch_add(1, std::memory_order_relaxed);
+      g_background_ns.fetch_add(dt, std::memory_order_relaxed);
+      break;
+    case Mode::fractional:
+      __atomic_fetch_add(&w.p->gc_fractional_ns, dt, __ATOMIC_RELAXED);
+      g_background_ns.fetch_add(dt, std::memory_order_relaxed);
+      break;
+    case Mode::idle:
+      g_idle_ns.fetch_add(dt, std::memory_order_relaxed);
+      limiter_add_idle_mark(dt);
+      break;
+  }
+  bool last = g_markers.fetch_sub(1, std::memory_order_seq_cst) == 1;
+  return last;
+}
+
+void worker_main(Worker* w) {
+  using namespace gort::detail;
+  become_system_goroutine();
+  w->g = getg();
+  bool first = true;
+  for (;;) {
+    if (first) g_parked_once.fetch_add(1, std::memory_order_release);
+    first = false;
+    gopark(park_commit, w, WaitReason::gc_worker_idle);
+    for (;;) {
+      std::uint32_t gen = collector().cycle_gen.load(std::memory_order_relaxed);
+      if (!mark_turn(*w, gen)) break;
+      if (roots_pending() || !work_empty()) break;  // the scheduler will choose a worker for it
+      // The last marker, out of work: is the mark done?
+      if (!try_mark_done()) break;
+      if (w->mode == Mode::fractional) break;  // more work: not in this turn
+    }
+  }
+}
+
+// The scheduler's hook (sched.h, gc_find_worker).
+G* find_worker(P* p, bool idle) {
+  if (!g_enabled.load(std::memory_order_acquire) || !work_available(p)) return nullptr;
+  Mode mode;
+  if (idle) {
+    mode = Mode::idle;
+  } else {
+    int d = g_dedicated_left.load(std::memory_order_relaxed);
+    while (d > 0 && !g_dedicated_left.compare_exchange_weak(d, d - 1, std::memory_order_relaxed)) {
+    }
+    if (d > 0) {
+      mode = Mode::dedicated;
+    } else {
+      double goal = g_fractional_goal.load(std::memory_order_relaxed);
+      if (goal <= 0) return nullptr;
+      std::int64_t delta = base::nanotime() - g_mark_start.load(std::memory_order_relaxed);
+      if (delta > 0 && static_cast<double>(fractional_ns(p)) > goal * static_cast<double>(delta))
+        return nullptr;
+      mode = Mode::fractional;
+    }
+  }
+  Worker* w = nullptr;
+  {
+    base::Guard<base::Lock> g(g_pool.lock);
+    if (g_pool.nparked > 0) w = g_pool.parked[--g_pool.nparked];
+  }
+  if (w == nullptr) {
+    if (mode == Mode::dedicated) g_dedicated_left.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  w->mode = mode;
+  w->p = p;
+  w->g->status.store(GStatus::runnable, std::memory_order_relaxed);
+  return w->g;
+}
+
+}  // namespace
+
+void workers_ensure() {
+  using namespace gort::detail;
+  int want = gomaxprocs_now();
+  int created = 0;
+  for (;;) {
+    Worker* w;
+    {
+      base::Guard<base::Lock> g(g_pool.lock);
+      created = g_pool.created;
+      if (created >= want) break;
+      g_pool.created++;
+    }
+    w = new Worker();
+    gort::go([w] { worker_main(w); });
+  }
+  gc_find_worker = &find_worker;
+  while (g_parked_once.load(std::memory_order_acquire) < created) gort::yield();
+}
+
+WorkerSplit worker_split(int procs) {
+  // Go's gcControllerState.startCycle: 25% of GOMAXPROCS, in whole Ps where
+  // rounding is within 30%, else one fewer and the rest as fractions.
+  if (procs < 1) procs = 1;
+  double goal = 0.25 * procs;
+  WorkerSplit w;
+  w.dedicated = static_cast<int>(goal + 0.5);
+  double error = static_cast<double>(w.dedicated) / goal - 1;
+  if (error < -0.3 || error > 0.3) {
+    if (static_cast<double>(w.dedicated) > goal) w.dedicated--;
+    w.fractional = (goal - w.dedicated) / procs;
+  }
+  return w;
+}
+
+void workers_cycle_start(int procs, std::int64_t mark_start) {
+  using namespace gort::detail;
+  WorkerSplit split = worker_split(procs);
+  g_dedicated_left.store(split.dedicated, std::memory_order_relaxed);
+  g_fractional_goal.store(split.fractional, std::memory_order_relaxed);
+  g_mark_start.store(mark_start, std::memory_order_relaxed);
+  g_background_ns.store(0, std::memory_order_relaxed);
+  g_idle_ns.store(0, std::memory_order_relaxed);
+  Sched& s = sched();
+  for (std::int32_t i = 0; i < s.nallp; i++)
+    if (s.allp[i] != nullptr) __atomic_store_n(&s.allp[i]->gc_fractional_ns, 0, __ATOMIC_RELAXED);
+  g_enabled.store(true, std::memory_order_release);
+}
+
+void workers_cycle_stop() { g_enabled.store(false, std::memory_order_release); }
+
+WorkerTimes workers_times() {
+  return WorkerTimes{g_background_ns.load(std::memory_order_relaxed), g_idle_ns.load(std::memory_order_relaxed)};
+}
+
+bool markers_active() { return g_markers.load(std::memory_order_seq_cst) != 0; }
+
+void marker_enter() { g_markers.fetch_add(1, std::memory_order_seq_cst); }
+bool marker_exit() { return g_markers.fetch_sub(1, std::memory_order_seq_cst) == 1; }
+
+bool try_mark_done() {
+  g_done_mu.lock();
+  if (!g_enabled.load(std::memory_order_acquire)) {
+    g_done_mu.unlock();
+    return false;
+  }
+  // In this order: an assist counts itself before it takes from the queue.
+  // (Entries whose objects were already marked add no work.)
+  flush_all_barrier_buffers();
+  if (!work_empty()) {
+    g_done_mu.unlock();
+    gort::detail::wakep();
+    return true;
+  }
+  if (markers_active() || roots_pending() || !work_empty()) {
+    g_done_mu.unlock();
+    return false;
+  }
+  g_enabled.store(false, std::memory_order_release);
+  g_done_mu.unlock();
+  complete_mark();
+  return false;
+}
+
+bool drain_some(MarkState& ms, std::size_t budget) {
+  bool more = true;
+  std::int64_t scanned0 = ms.scanned_bytes;
+  while (budget > 0) {
+    if (ms.work.len == 0 && work_get(ms, 256) == 0) {
+      more = false;
+      break;
+    }
+    budget -= drain_n(ms, budget < 1024 ? budget : 1024);
+    if (ms.work.len > 1024 && work_empty()) {
+      std::size_t half = ms.work.len / 2;
+      work_put(ms.work.data + ms.work.len - half, half);
+      ms.work.len -= half;
+    }
+  }
+  pacer_add_scanned(ms.scanned_bytes - scanned0);
+  pacer_refresh(heap().live_bytes.load(std::memory_order_relaxed));
+  return more;
+}
+
+}  // namespace gort::gc
