@@ -234,3 +234,65 @@ TEST(GCBarrierDeathTest, ChannelScenarioFailsWithoutShading) {
       },
       testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
 }
+
+// The bulk barrier (gc::copy, Go's typedslicecopy): B's stack is scanned;
+// then B takes X from a slice in the heap onto its stack and overwrites the
+// slice's only reference with copy(). Only the bulk barrier's shading of the
+// overwritten values keeps X.
+struct Holder {
+  gc::Slice<gc::Ptr<Obj>> items;
+  void trace(gc::Tracer& t) const { t(items); }
+};
+
+void bulk_copy_scenario() {
+  gc::Root<Holder> holder = gc::make<Holder>();
+  std::uintptr_t hx = [&]() __attribute__((noinline)) {
+    holder->items = gc::make_slice<gc::Ptr<Obj>>(64);
+    holder->items[17] = gc::make<Obj>(11);
+    return hide(holder->items[17].get());
+  }();
+  auto to_b = gort::make_chan<int>(), from_b = gort::make_chan<int>();
+  std::atomic<std::int64_t> b_id{0};
+  std::atomic<bool> b_ok{false};
+  gort::go([&] {
+    b_id = gort::goid();
+    from_b.send(0);
+    to_b.recv();  // (B's stack has been scanned)
+    Obj* x = holder->items[17];
+    auto zeros = gc::make_slice<gc::Ptr<Obj>>(64);
+    gc::copy(holder->items, zeros);  // X leaves the heap through the bulk barrier
+    from_b.send(0);
+    to_b.recv();  // (the cycle ends)
+    b_ok = gc::heap_object_allocated(x) && x->intact() && x->value == 11;
+    gc::keep_alive(x);
+    from_b.send(0);
+  });
+  from_b.recv();
+  gc::testing::cycle_begin();
+  ASSERT_TRUE(gc::testing::scan_stack_of(b_id));
+  to_b.send(1);
+  from_b.recv();
+  gc::testing::scan_roots();  // holder's slice: all null by now
+  gc::testing::drain();
+  gc::testing::cycle_end();
+  EXPECT_TRUE(allocated(hx));
+  to_b.send(1);
+  from_b.recv();
+  EXPECT_TRUE(b_ok.load());
+}
+
+TEST(GCBarrier, PointerOverwrittenByASliceCopySurvivesThroughTheBulkBarrier) {
+  setup();
+  bulk_copy_scenario();
+}
+
+TEST(GCBarrierDeathTest, BulkCopyScenarioFailsWithoutTheBarrier) {
+  SKIP_UNDER_ASAN();
+  EXPECT_EXIT(
+      {
+        setup();
+        gc::g_testing_barrier_broken = true;
+        bulk_copy_scenario();
+      },
+      testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
+}

@@ -148,3 +148,24 @@ TEST(GCSlice, AppendingWhileTheCollectorRunsLosesNothing) {
   });
   gc::set_gc_percent(old);
 }
+
+TEST(GCSlice, CopyBetweenOverlappingPartsOfOneArrayIsGosMemmove) {
+  // Go: copy(s[1:], s) shifts right, copy(s, s[1:]) shifts left.
+  gort_test::on_fresh_goroutine([] {
+    auto s = gc::make_slice<gc::Ptr<Node>>(6);
+    for (int i = 0; i < 6; i++) s[i] = gc::make<Node>(i);
+    EXPECT_EQ(gc::copy(s.sub(1, 6), s), 5u);
+    int right[] = {0, 0, 1, 2, 3, 4};
+    for (int i = 0; i < 6; i++) EXPECT_EQ(s[i]->value, right[i]) << i;
+    EXPECT_EQ(gc::copy(s, s.sub(1, 6)), 5u);
+    int left[] = {0, 1, 2, 3, 4, 4};
+    for (int i = 0; i < 6; i++) EXPECT_EQ(s[i]->value, left[i]) << i;
+    // Strings and slices move in bulk too; other element types one by one.
+    auto strs = gc::make_slice<gc::String>(3);
+    strs[0] = gc::String("a");
+    strs[1] = gc::String("b");
+    EXPECT_EQ(gc::copy(strs.sub(1, 3), strs), 2u);
+    EXPECT_EQ(strs[1], std::string_view("a"));
+    EXPECT_EQ(strs[2], std::string_view("b"));
+  });
+}

@@ -85,6 +85,11 @@ extern "C" bool gort_gc_barrier_on;
 [[gnu::noinline]] void write_pointer_slow(void** slot, void* value);
 // For initialising stores into fresh memory: only the new value is shaded.
 [[gnu::noinline]] void init_pointer_slow(void** slot, void* value);
+// Go's bulk barrier (typedslicecopy): copies `bytes` (a multiple of the word
+// size; the ranges may overlap) from src to dst. While marking, every word of
+// both ranges is recorded first (the old and the new values) — pointer words
+// and, harmlessly, the integers beside them; otherwise it is one memmove.
+void bulk_barrier_copy(void* dst, const void* src, std::size_t bytes);
 
 // On x86-64 the check and the store form a restartable sequence: the stop-
 // the-world signal, should it land between the two, moves the thread back to
@@ -393,6 +398,29 @@ template <class E>
 constexpr bool pointer_free_element =
     !IsPtr<E>::value && !IsSlice<E>::value && !std::is_same_v<E, String> && !Traceable<E>;
 
+// Elements whose copy is a bitwise copy plus barriers, so that arrays of them
+// move with one bulk barrier: gc::Ptr, gc::Slice, gc::String.
+template <class E>
+constexpr bool bulk_barrier_element = IsPtr<E>::value || IsSlice<E>::value || std::is_same_v<E, String>;
+
+// Copies n elements from src to dst (the ranges may overlap), as Go's
+// typedslicecopy: bulk barrier for pointer elements, memmove for pointer-free
+// trivially copyable ones, element by element otherwise (a user type's own
+// assignment, through its fields' barriers).
+template <class E>
+void move_elements(E* dst, const E* src, std::size_t n) {
+  if (n == 0 || dst == src) return;
+  if constexpr (bulk_barrier_element<E>) {
+    bulk_barrier_copy(dst, src, n * sizeof(E));
+  } else if constexpr (std::is_trivially_copyable_v<E>) {
+    std::memmove(static_cast<void*>(dst), src, n * sizeof(E));
+  } else if (dst < src) {
+    for (std::size_t i = 0; i < n; i++) dst[i] = src[i];
+  } else {
+    for (std::size_t i = n; i-- > 0;) dst[i] = src[i];
+  }
+}
+
 template <class E>
 void trace_element(const void* p, Tracer& t) {
   const E& e = *static_cast<const E*>(p);
@@ -496,7 +524,7 @@ class Slice {
       while (cap < need) cap += (cap + 3 * 256) / 4;
     }
     T* fresh = detail::new_elements<T>(cap);
-    for (std::size_t i = 0; i < len_; i++) fresh[i] = data_[i];  // through the elements' barriers
+    detail::move_elements(fresh, data_, len_);  // Go's bulk barrier, then one memmove
     detail::write_pointer(slot(), fresh);
     cap_ = cap;
   }
@@ -513,15 +541,12 @@ template <class T>
 Slice<T> make_slice(std::size_t len, std::size_t cap) {
   return Slice<T>::make(len, cap);
 }
-// Go's copy(dst, src): min(len) elements, element by element (barriers).
+// Go's copy(dst, src): min(len) elements (overlap allowed), with Go's bulk
+// barrier for elements that hold pointers.
 template <class T>
 std::size_t copy(const Slice<T>& dst, const Slice<T>& src) {
   std::size_t n = dst.size() < src.size() ? dst.size() : src.size();
-  if (dst.data() <= src.data()) {
-    for (std::size_t i = 0; i < n; i++) dst.data()[i] = src.data()[i];
-  } else {
-    for (std::size_t i = n; i-- > 0;) dst.data()[i] = src.data()[i];
-  }
+  detail::move_elements(dst.data(), src.data(), n);
   return n;
 }
 
