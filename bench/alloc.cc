@@ -18,13 +18,10 @@
 // one included (alloc.go reports MemStats.NumGC, which does the same).
 #include <cstdint>
 #include <cstdio>
-#include <vector>
 
 #include "gort/gort.h"
 #include "result.h"
 
-// TODO: gort::debug::read_gc_stats once it exists (this one is internal).
-#include "gc/collector.h"
 
 namespace gort_bench {
 namespace {
@@ -42,12 +39,9 @@ int run_alloc(Args& a) {
   if (!a.done()) return kUsage;
 
   return gort::run([&]() -> int {
-    // Go's `kept := make([]*obj, 0, n/100+1)` is a GC object the collector
-    // scans. Until gort has gc::Slice, each slot is a gc::Root, all made here
-    // before the clock starts, so an append is one barriered store.
-    // TODO: switch to a gc::Slice<gc::Ptr<Obj>> once it exists.
-    std::vector<gort::gc::Root<Obj>> kept(static_cast<std::size_t>(n / 100 + 1));
-    std::size_t nkept = 0;
+    // Go's `kept := make([]*obj, 0, n/100+1)`: a GC array the collector
+    // scans, held by this goroutine's stack.
+    auto kept = gort::gc::make_slice<gort::gc::Ptr<Obj>>(0, static_cast<std::size_t>(n / 100 + 1));
     Obj* last = nullptr;  // on this goroutine's stack: a root
     gort::gc::collect();
 
@@ -55,7 +49,7 @@ int run_alloc(Args& a) {
     for (std::int64_t i = 0; i < n; i++) {
       Obj* o = gort::gc::make<Obj>(last, i, i * 3, i ^ 7);
       if (i % 100 == 0) {
-        kept[nkept++] = o;
+        kept = append(kept, gort::gc::Ptr<Obj>(o));
         last = o;
       }
     }
@@ -63,6 +57,7 @@ int run_alloc(Args& a) {
     gort::gc::keep_alive(last);
 
     std::int64_t checksum = 0, want = 0;
+    const std::size_t nkept = kept.size();
     for (std::size_t k = 0; k < nkept; k++) {
       const Obj* o = kept[k].get();
       checksum += o->a + o->b + o->c;
@@ -71,7 +66,9 @@ int run_alloc(Args& a) {
       const std::int64_t i = std::int64_t(k) * 100;
       want += i + i * 3 + (i ^ 7) + (k > 0 ? i - 100 : 0);
     }
-    const std::uint32_t numgc = gort::gc::collector().cycles.load();
+    gort::debug::MemStats ms;
+    gort::debug::read_mem_stats(ms);
+    const std::uint32_t numgc = ms.num_gc;
     std::printf("objects=%lld size=%zu kept=%zu checksum=%lld numgc=%u peak_rss_mib=%.1f\n",
                 (long long)n, sizeof(Obj), nkept, (long long)checksum, numgc, peak_rss_mib());
     if (checksum != want || nkept != static_cast<std::size_t>((n + 99) / 100))

@@ -24,9 +24,6 @@
 #include "gort/gort.h"
 #include "result.h"
 
-// TODO: gort::debug::read_gc_stats once it exists (these two are internal).
-#include "gc/collector.h"
-#include "gc/stats.h"
 
 namespace gort_bench {
 namespace {
@@ -87,14 +84,10 @@ int run_binary_trees(Args& a) {
     std::printf("long lived tree of depth %d\t check: %lld\n", max_depth, (long long)lc);
     const double el = double(now_ns() - start) / 1e9;
 
-    const std::uint32_t numgc = gort::gc::collector().cycles.load();
-    std::uint64_t pause_total_ns;
-    {
-      gort::gc::Stats& s = gort::gc::stats();
-      s.lock.lock();
-      pause_total_ns = s.pause_total_ns;
-      s.lock.unlock();
-    }
+    gort::debug::MemStats ms;
+    gort::debug::read_mem_stats(ms);
+    const std::uint32_t numgc = ms.num_gc;
+    const std::uint64_t pause_total_ns = ms.pause_total_ns;
     std::printf("checksum %lld ok=%s numgc=%u pause_total_ms=%.2f peak_rss_mib=%.1f\n",
                 (long long)checksum, ok ? "true" : "false", numgc, double(pause_total_ns) / 1e6,
                 peak_rss_mib());

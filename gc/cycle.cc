@@ -196,6 +196,11 @@ struct CycleTimes {
   bool forced;
 };
 
+struct CycleRecord {
+  CycleTimes times;
+  std::uint32_t number;
+};
+
 void print_trace(const CycleTimes& t, std::uint32_t n, double cpu_fraction) {
   base::Printer pr;
   pr.str("gc ").u64(n).str(" @");
@@ -405,8 +410,10 @@ void start_cycle_on_g0(void* arg) {
   stw_start(m);
 }
 
-// Step 3, on g0 of the M of the goroutine that found the mark done.
-void mark_termination_on_g0(void*) {
+// Step 3, on g0 of the M of the goroutine that found the mark done. Copies
+// the cycle's record to *arg before the world restarts (the next cycle may
+// begin, and reset g_times, before this one's gctrace line is out).
+void mark_termination_on_g0(void* arg) {
   using namespace gort::detail;
   M* m = getm();
   CycleTimes& t = g_times;
@@ -422,6 +429,7 @@ void mark_termination_on_g0(void*) {
   t.background_ns = wt.background_ns;
   t.idle_ns = wt.idle_ns;
   complete_cycle_stopped(t.pause1 + (t.end - t.mark_term_start));
+  *static_cast<CycleRecord*>(arg) = CycleRecord{t, collector().cycles.load(std::memory_order_relaxed)};
   stw_start(m);
 }
 
@@ -499,14 +507,14 @@ std::int64_t sysmon_check(std::int64_t now) {
 // pause, then what waits on it.
 void complete_mark() {
   using namespace gort::detail;
+  CycleRecord done;
   stw_mutex_lock();
-  systemstack(mark_termination_on_g0, nullptr);
+  systemstack(mark_termination_on_g0, &done);
   stw_mutex_unlock();
   g_sweeper_parker.kick();
   finalizers_wake();
   // The line is out before collect() returns to its caller, as in Go.
-  if (collector().settings.trace > 0)
-    print_trace(g_times, collector().cycles.load(), stats_cpu_fraction());
+  if (collector().settings.trace > 0) print_trace(done.times, done.number, stats_cpu_fraction());
   notify_completed();
 }
 

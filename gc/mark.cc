@@ -72,6 +72,12 @@ namespace {
         .str(" span.limit=")
         .hex(s->base + std::uintptr_t{s->npages} * kPageSize)
         .str("\n");
+    const auto* w = reinterpret_cast<const std::uint64_t*>(obj);
+    pr.str("runtime: object words: ").hex(w[0]).str(" ").hex(w[1]).str(" ").hex(w[2]).str(" ").hex(w[3])
+        .str("; slot ").u64(idx).str(" of ").u64(s->nelems).str(", freeindex ").u64(s->freeindex)
+        .str(", alloc bit ").u64(s->alloc_bits[idx / 64] >> (idx % 64) & 1)
+        .str(", span sweepgen ").u64(s->sweepgen.load()).str(" heap sweepgen ").u64(heap().sweepgen.load())
+        .str("\n");
     if (ms.scanning != 0) {
       Span* from = heap().span_of(reinterpret_cast<void*>(ms.scanning));
       pr.str("runtime: found in object ")
@@ -83,6 +89,11 @@ namespace {
       pr.str("runtime: found in root: ").str(ms.root_kind).str(" at ").hex(ms.root_word);
       if (ms.root_goid != 0) pr.str(" (goroutine ").i64(ms.root_goid).str(")");
       pr.str("\n");
+      if (const gort::detail::G* gp = ms.root_g; gp != nullptr && ms.root_goid != 0) {
+        pr.str("runtime: goroutine stack=[").hex(reinterpret_cast<std::uintptr_t>(gp->stack.lo)).str(", ")
+            .hex(reinterpret_cast<std::uintptr_t>(gp->stack.hi)).str(") concurrent scan from sp=")
+            .hex(gp->gcscan_sp).str(" in cycle ").u64(gp->gcscan_gen).str("\n");
+      }
     }
   }  // printed before the throw
   gort::detail::throw_("checkmark found unmarked object");
@@ -294,6 +305,7 @@ void scan_goroutine(G* gp, void* ctx) {
   GStatus st = gp->status.load(std::memory_order_acquire);
   if (st == GStatus::dead) return;
   ms.root_goid = gp->id;
+  ms.root_g = gp;
   ms.root_kind = "goroutine closure";
   if (gp->fn != nullptr && gp->fn_size != 0)
     scan_conservative(ms, gp->fn, static_cast<char*>(gp->fn) + gp->fn_size);
@@ -383,6 +395,7 @@ void mark_roots(MarkState& ms) {
   }
   for_each_goroutine_unlocked([](G* gp, void* ctx) { scan_goroutine(gp, ctx); }, &ms);
   ms.root_goid = 0;
+  ms.root_g = nullptr;
   mark_global_roots(ms);
 }
 

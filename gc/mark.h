@@ -72,6 +72,7 @@ struct MarkState {
   const char* root_kind = nullptr;  // the root being scanned (for reports)
   std::uintptr_t root_word = 0;     // where the last heap-pointing root word was
   std::int64_t root_goid = 0;       // whose stack it is on (0: not a stack)
+  const gort::detail::G* root_g = nullptr;  // and that goroutine (for reports)
   std::int64_t marked_bytes = 0;
   std::int64_t marked_objects = 0;
   std::int64_t scanned_bytes = 0;

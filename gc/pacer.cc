@@ -141,9 +141,8 @@ void assist_alloc(std::int64_t bytes) {
       // queue empty while we hold grey objects.
       marker_enter();
       MarkState ms;
-      std::uintptr_t local[256];
-      ms.work.data = local;
-      ms.work.cap = 256;
+      ms.work.data = tls_m->p->gc_assist_buf;  // this P's, for this burst
+      ms.work.cap = sizeof(P::gc_assist_buf) / sizeof(std::uintptr_t);
       ms.work.fixed = true;
       std::size_t got = work_get(ms, 64);
       while (ms.work.len != 0 && ms.scanned_bytes < gp->gc_assist_debt) drain_n(ms, 16);

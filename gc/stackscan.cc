@@ -55,6 +55,9 @@ void scan_range_from(MarkState& ms, G* gp, std::uintptr_t sp) {
 
 // Not running: scan under the gcscan lock. True when done.
 bool scan_stopped(MarkState& ms, G* gp) {
+  // No stop of the world may fall while we hold gcscan: an M switching gp to
+  // running spins on it (on g0, where the stop cannot reach it).
+  base::NoSuspend ns;
   std::uint32_t zero = 0;
   if (!gp->gcscan.compare_exchange_strong(zero, 1, std::memory_order_seq_cst)) return false;
   GStatus st = gp->status.load(std::memory_order_seq_cst);
@@ -88,12 +91,17 @@ bool scan_running(MarkState& ms, G* gp, M* self) {
   std::uint32_t idle = 0;
   if (!m->scan_state.compare_exchange_strong(idle, 1, std::memory_order_acq_rel)) return false;
   pthread_kill(m->thread, SIGURG);
+  // Give up after 2 ms, or at once when a stop of the world is pending: the
+  // thread may be held by that stop (its handler answers the stop first,
+  // with signals blocked), and the stop in turn waits for us, who are in a
+  // no-suspend stretch.
   std::int64_t deadline = base::nanotime() + 2'000'000;
   std::uint32_t st;
-  for (;;) {
+  for (std::uint32_t spins = 0;; spins++) {
     st = m->scan_state.load(std::memory_order_acquire);
     if (st != 1) break;
-    if (base::nanotime() > deadline) {
+    if (gort::detail::sched().gcwaiting.load(std::memory_order_acquire) ||
+        (spins % 64 == 63 && base::nanotime() > deadline)) {
       std::uint32_t asked = 1;
       if (m->scan_state.compare_exchange_strong(asked, 0, std::memory_order_acq_rel)) return false;
       st = m->scan_state.load(std::memory_order_acquire);

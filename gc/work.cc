@@ -1,6 +1,8 @@
 // gc/work.cc — see work.h.
 #include "gc/work.h"
 
+#include <string.h>
+
 #include <cstring>
 
 #include "base/lock.h"
@@ -52,6 +54,7 @@ void shade_batch(const std::uintptr_t* vals, std::size_t n) {
       if (v - detail::g_heap_base < detail::g_heap_size) mark_conservative(tmp, v);
     }
     work_put(grey, tmp.work.len);
+    explicit_bzero(grey, tmp.work.len * sizeof grey[0]);  // no dead addresses left on the stack
     tmp.work.len = 0;
   }
   flush_mark_counts(tmp);
@@ -99,6 +102,7 @@ std::size_t flush_all_barrier_buffers() {
       unlock_wb(p);
     }
     shade_batch(local, n);
+    explicit_bzero(local, n * sizeof local[0]);  // no dead addresses left on the stack
     total += n;
   }
   return total;
@@ -129,7 +133,10 @@ void barrier_record(std::uintptr_t a, std::uintptr_t b) {
   p->wb_buf[p->wb_n++] = a;
   p->wb_buf[p->wb_n++] = b;
   unlock_wb(p);
-  if (nfull != 0) shade_batch(full, nfull);
+  if (nfull != 0) {
+    shade_batch(full, nfull);
+    explicit_bzero(full, nfull * sizeof full[0]);  // no dead addresses left on the mutator's stack
+  }
 }
 
 }  // namespace gort::gc

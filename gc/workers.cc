@@ -125,28 +125,42 @@ bool turn_over(const Worker& w, std::int64_t t0) {
   return true;
 }
 
+// One step of a turn, as one no-suspend stretch: a root job, or a burst of
+// grey objects. Whatever grey objects are still held at the end go back to
+// the queue, so that a worker never holds grey objects where it can be
+// stopped: a stop of the world (mark termination among them) waits for the
+// stretch to end, and termination, which drains the queue, can then never
+// miss grey objects held privately by a stopped worker.
+enum class Step : std::uint8_t { worked, deferred, no_work };
+
+Step mark_step(MarkState& ms) {
+  base::NoSuspend ns;
+  Step step = Step::worked;
+  RootJob r = roots_pending() ? roots_scan_one(ms) : RootJob::none;
+  if (r != RootJob::scanned && !drain_some(ms, kDrainChunk))
+    step = r == RootJob::deferred ? Step::deferred : Step::no_work;
+  flush_mark_counts(ms);
+  if (ms.work.len != 0) work_put(ms.work.data, ms.work.len);
+  ms.work.len = 0;
+  return step;
+}
+
 // One turn: root jobs, then grey objects, until the turn is over or there is
 // no work. Returns whether this worker was the last marker out (whatever
 // ended its turn: a turn that ends on time just as the queue empties must
 // still look for the end of the mark).
-bool mark_turn(Worker& w, std::uint32_t gen) {
+bool mark_turn(Worker& w) {
   std::int64_t t0 = base::nanotime();
   g_markers.fetch_add(1, std::memory_order_seq_cst);
-  MarkState ms;
-  ms.gen = gen;
+  MarkState ms;  // (stacks scanned here are recorded by the root jobs' cycle)
   while (g_enabled.load(std::memory_order_acquire)) {
-    RootJob r = roots_pending() ? roots_scan_one(ms) : RootJob::none;
-    if (r != RootJob::scanned && !drain_some(ms, kDrainChunk)) {
-      if (r != RootJob::deferred) break;  // out of work
-      // A stack whose goroutine cannot stop right now, and nothing else to
-      // do: let it run a little.
-      gort::detail::sleep_ns(kRetryWait);
-    }
+    Step step = mark_step(ms);
+    if (step == Step::no_work) break;
+    // A stack whose goroutine cannot stop right now, and nothing else to
+    // do: let it run a little.
+    if (step == Step::deferred) gort::detail::sleep_ns(kRetryWait);
     if (turn_over(w, t0)) break;
   }
-  if (ms.work.len != 0) work_put(ms.work.data, ms.work.len);
-  ms.work.len = 0;
-  flush_mark_counts(ms);
   ms.work.release();
 
   std::int64_t dt = base::nanotime() - t0;
@@ -178,8 +192,7 @@ void worker_main(Worker* w) {
     first = false;
     gopark(park_commit, w, WaitReason::gc_worker_idle);
     for (;;) {
-      std::uint32_t gen = collector().cycle_gen.load(std::memory_order_relaxed);
-      if (!mark_turn(*w, gen)) break;
+      if (!mark_turn(*w)) break;
       if (roots_pending() || !work_empty()) break;  // the scheduler will choose a worker for it
       // The last marker, out of work: is the mark done?
       if (!try_mark_done()) break;

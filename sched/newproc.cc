@@ -152,7 +152,7 @@ void newproc_start(GoSlot slot, void (*invoke)(void*), void (*destroy)(void*)) {
   // goroutine's stack is never scanned in the cycle it was born in.
   base::gc_shade_range(gp->fn, gp->fn_size);
   gp->gcscan_gen = 0;
-  gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+  gp->status.store(GStatus::runnable, std::memory_order_release);
   s.ngoroutines.fetch_add(1, std::memory_order_relaxed);
   M* m = tls_m;
   G* parent = (m != nullptr && !m->on_g0) ? m->curg : nullptr;

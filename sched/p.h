@@ -75,6 +75,11 @@ struct P {
   std::uintptr_t wb_buf[256];
   // Time this P's fractional mark worker ran in the current cycle (gc/workers.cc).
   std::int64_t gc_fractional_ns = 0;
+  // A mark assist's grey objects during one of its no-suspend bursts
+  // (gc/pacer.cc). Off the goroutine's stack on purpose: dead object
+  // addresses left in a stack buffer would be read by later conservative
+  // scans (and held against the mark by gccheckmark).
+  std::uintptr_t gc_assist_buf[256];
 };
 
 // Run queue operations (sched/runq.cc).

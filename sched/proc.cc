@@ -64,14 +64,14 @@ void on_resume(Transfer t) {
   if (!prev->stack.guarded && !stack_canary_ok(prev->stack)) throw_("stack overflow");
   prev->m = nullptr;
   if (m->direct_yield) {
-    prev->status.store(GStatus::runnable, std::memory_order_relaxed);
+    prev->status.store(GStatus::runnable, std::memory_order_release);
     runqput(m->p, prev, false);
     return;
   }
-  prev->status.store(GStatus::waiting, std::memory_order_relaxed);
+  prev->status.store(GStatus::waiting, std::memory_order_release);
   if (m->direct_commit != nullptr && !m->direct_commit(prev, m->direct_arg)) {
     // The park was cancelled: prev runs next.
-    prev->status.store(GStatus::runnable, std::memory_order_relaxed);
+    prev->status.store(GStatus::runnable, std::memory_order_release);
     runqput(m->p, prev, true);
   }
 }
@@ -276,8 +276,10 @@ top:
 // Carries out the request a goroutine switched to g0 with. Returns a goroutine
 // to run immediately, or null to look for one.
 // gp stops running on m (it is about to be queued or parked).
+// The status is stored with release: a marker that reads "not running"
+// (gc/stackscan.cc) then reads gp->ctx, which must be the context just saved.
 void detach(M* m, G* gp, GStatus status) {
-  gp->status.store(status, std::memory_order_relaxed);
+  gp->status.store(status, std::memory_order_release);
   m->curg = nullptr;
   gp->m = nullptr;
 }
@@ -289,7 +291,7 @@ G* handle_request(M* m, G* gp, Request& req) {
     case RequestKind::park:
       detach(m, gp, GStatus::waiting);
       if (req.commit != nullptr && !req.commit(gp, req.arg)) {
-        gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+        gp->status.store(GStatus::runnable, std::memory_order_release);
         return gp;
       }
       return nullptr;

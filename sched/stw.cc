@@ -99,8 +99,11 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
     if (may_scan && !stopped) {
       record_registers(m, uc);
       m->scan_g = m->curg;
-      m->scan_state.store(2, std::memory_order_release);
-      while (m->scan_state.load(std::memory_order_acquire) == 2) base::futex_wait(&m->scan_state, 2);
+      // The marker may have given up meanwhile (scan_state back to 0): then
+      // there is nobody to wait for.
+      std::uint32_t asked = 1;
+      if (m->scan_state.compare_exchange_strong(asked, 2, std::memory_order_acq_rel))
+        while (m->scan_state.load(std::memory_order_acquire) == 2) base::futex_wait(&m->scan_state, 2);
     } else {
       std::uint32_t asked = 1;
       m->scan_state.compare_exchange_strong(asked, 3, std::memory_order_acq_rel);
