@@ -130,8 +130,9 @@ class Map {
     if (h == nullptr || h->count == 0) return nullptr;
     if (h->writing()) maps::detail::fatal_concurrent_read_write();
     std::uint64_t hash = MapKey<K>::hash(key, h->seed);
-    maps::detail::SlotRef<K, V> s =
-        maps::detail::find_in_chain(maps::detail::home_bucket(*h, hash), maps::detail::tophash_of(hash), key);
+    maps::detail::Bucket<K, V>* b = maps::detail::home_bucket(*h, hash);
+    maps::detail::prefetch_bucket(b);
+    maps::detail::SlotRef<K, V> s = maps::detail::find_in_chain(b, maps::detail::tophash_of(hash), key);
     return s.b != nullptr ? &s.b->value(s.i) : nullptr;
   }
 

@@ -136,6 +136,7 @@ struct Bucket {
     std::memcpy(&w, tophash, 8);
     return w;
   }
+  void set_tophash_word(std::uint64_t w) { std::memcpy(tophash, &w, 8); }
   bool evacuated() const {
     std::uint8_t h = tophash[0];
     return h > kEmptyOne && h < kMinTopHash;
@@ -163,6 +164,18 @@ inline std::uint64_t bytes_equal(std::uint64_t w, std::uint8_t b) {
   return zero_bytes(w ^ (0x0101010101010101ull * b));
 }
 inline int first_byte(std::uint64_t mask) { return __builtin_ctzll(mask) >> 3; }
+// Live entries: tophash >= kMinTopHash (exact: bit 7 of (x & 0x7f) + 0x7b is
+// set iff x & 0x7f >= 5, and no byte carries into the next).
+inline std::uint64_t live_slots(std::uint64_t w) {
+  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
+  return (((w & kLow7) + 0x7b7b7b7b7b7b7b7bull) | w) & 0x8080808080808080ull;
+}
+// Slots marked evacuatedX or evacuatedY.
+inline std::uint64_t evacuated_xy(std::uint64_t w) {
+  return zero_bytes((w & 0xfefefefefefefefeull) ^ 0x0202020202020202ull);
+}
+// The mask bits of slots i..7 (none for i == 8).
+inline std::uint64_t slots_from(int i) { return i >= kBucketCnt ? 0 : ~std::uint64_t{0} << (8 * i); }
 
 // A zeroed array of n buckets on the collected heap: noscan when neither keys
 // nor values hold GC pointers (Go's noscan bucket types), else an array the

@@ -6,6 +6,7 @@
 // stack (where range-for puts it), which the collector scans.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -90,6 +91,29 @@ class Iterator {
           wrapped_ = true;
         }
         i = 0;
+      }
+      if (check == kNoCheck && clear_seq_ == h.clear_seq) {
+        // The common case: every live slot of this bucket is golden unless
+        // the bucket was evacuated since. Take the next live slot from a
+        // mask, with no branch on each slot's state.
+        std::uint64_t w = b->tophash_word();
+        if (evacuated_xy(w) == 0) {
+          std::uint64_t live = live_slots(std::rotr(w, 8 * offset_)) & slots_from(i);
+          if (live != 0) {
+            int step = first_byte(live);
+            int slot = (step + offset_) & (kBucketCnt - 1);
+            key_ = &b->key(slot);
+            value_ = &b->value(slot);
+            bucket_ = bucket;
+            bptr_ = b;
+            i_ = static_cast<std::uint8_t>(step + 1);
+            check_bucket_ = check;
+            return;
+          }
+          b = b->overflow.get();
+          i = 0;
+          continue;
+        }
       }
       for (; i < kBucketCnt; i++) {
         int slot = (i + offset_) & (kBucketCnt - 1);

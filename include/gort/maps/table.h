@@ -172,6 +172,18 @@ struct SlotRef {
   int i;
 };
 
+// Asks for the rest of a bucket while its tophash loads: the key and the
+// value a hit reads are in its second and third cache lines, and fetched in
+// parallel they cost one memory latency instead of three.
+template <class K, class V>
+[[gnu::always_inline]] inline void prefetch_bucket(const Bucket<K, V>* b, bool for_write = false) {
+  const char* p = reinterpret_cast<const char*>(b);
+  for (std::size_t off = 64; off < sizeof(Bucket<K, V>); off += 64) {
+    if (for_write) __builtin_prefetch(p + off, 1);
+    else __builtin_prefetch(p + off, 0);
+  }
+}
+
 // Finds the entry with key q in the chain starting at b (tophash first,
 // then the key; stops at an emptyRest).
 template <class K, class V, class Q>
@@ -182,9 +194,14 @@ template <class K, class V, class Q>
       int i = first_byte(m);
       if (MapKey<K>::equal(b->key(i), q)) [[likely]] return {b, i};
     }
+    // The chain goes on only if there is an overflow bucket and no
+    // emptyRest here. Overflow buckets are rare, so testing for one first is
+    // the branch the CPU predicts well (a mispredicted branch on the tophash
+    // would wait for its load and stall the lookups behind this one).
+    Bucket<K, V>* next = b->overflow.get();
+    if (next == nullptr) [[likely]] return {nullptr, 0};
     if (zero_bytes(w) != 0) return {nullptr, 0};  // an emptyRest: the chain ends here
-    b = b->overflow.get();
-    if (b == nullptr) return {nullptr, 0};
+    b = next;
   }
 }
 
@@ -193,7 +210,9 @@ template <class K, class V, class Q>
 [[gnu::always_inline]] inline SlotRef<K, V> find_entry(const Table<K, V>& h, const Q& q) {
   if (h.count == 0) return {nullptr, 0};
   std::uint64_t hash = MapKey<K>::hash(q, h.seed);
-  return find_in_chain(home_bucket(h, hash), tophash_of(hash), q);
+  Bucket<K, V>* b = home_bucket(h, hash);
+  prefetch_bucket(b);
+  return find_in_chain(b, tophash_of(hash), q);
 }
 
 }  // namespace gort::maps::detail

@@ -36,6 +36,7 @@ void assign(Table<K, V>* hp, const K& key, const V& value) {
     if (h.growing()) [[unlikely]]
       grow_work(h, bucket);
     B* b = h.buckets.get() + bucket;
+    prefetch_bucket(b, true);
     B* insert_b = nullptr;
     int insert_i = 0;
     for (;;) {
@@ -80,37 +81,52 @@ void assign(Table<K, V>* hp, const K& key, const V& value) {
   }
 }
 
+// In tophash word w, where slot i has just become emptyOne and `after` is
+// the tophash of the chain's next slot: if that is emptyRest, slot i and the
+// emptyOne slots just before it become emptyRest too. Branch-free (the
+// states are data the CPU cannot predict). *to_slot0: the run reached slot 0.
+inline std::uint64_t mark_empty_rest(std::uint64_t w, int i, std::uint8_t after, bool* to_slot0) {
+  std::uint64_t upto = ~std::uint64_t{0} >> (56 - 8 * i);  // slots 0..i
+  std::uint64_t not_empty_one = ~bytes_equal(w, kEmptyOne) & 0x8080808080808080ull & upto;
+  int run_start = not_empty_one != 0 ? ((63 - __builtin_clzll(not_empty_one)) >> 3) + 1 : 0;
+  std::uint64_t run = upto & (~std::uint64_t{0} << (8 * run_start));
+  bool rest = after == kEmptyRest;
+  *to_slot0 = rest && run_start == 0;
+  return rest ? w & ~run : w;  // emptyRest is 0
+}
+
+// The rare continuation of mark_empty_rest into the chain's earlier buckets,
+// once slot 0 of b became emptyRest.
+template <class K, class V>
+[[gnu::noinline]] void mark_empty_rest_before(Bucket<K, V>* first, Bucket<K, V>* b) {
+  while (b != first) {
+    Bucket<K, V>* c = b;
+    for (b = first; b->overflow.get() != c; b = b->overflow.get()) {
+    }
+    for (int i = kBucketCnt - 1; i >= 0; i--) {
+      if (b->tophash[i] != kEmptyOne) return;
+      b->tophash[i] = kEmptyRest;
+    }
+  }
+}
+
 // Empties slot i of b, whose chain starts at first, and keeps the emptyRest
 // invariant: if nothing follows the slot, it and the emptyOne slots before it
 // become emptyRest.
 template <class K, class V>
-void remove_entry(Table<K, V>& h, Bucket<K, V>* first, Bucket<K, V>* b, int i) {
+[[gnu::always_inline]] inline void remove_entry(Table<K, V>& h, Bucket<K, V>* first, Bucket<K, V>* b, int i) {
   using B = Bucket<K, V>;
   if constexpr (has_gc_pointers<typename B::KS>) slot_clear<K>(b->key_slot(i));
   slot_clear<V>(b->value_slot(i));  // always, as Go: a reused slot reads as zero
-  b->tophash[i] = kEmptyOne;
-  bool last;
-  if (i == kBucketCnt - 1) {
-    B* next = b->overflow.get();
-    last = next == nullptr || next->tophash[0] == kEmptyRest;
-  } else {
-    last = b->tophash[i + 1] == kEmptyRest;
-  }
-  if (last) {
-    for (;;) {
-      b->tophash[i] = kEmptyRest;
-      if (i == 0) {
-        if (b == first) break;  // the chain's first bucket: done
-        B* c = b;
-        for (b = first; b->overflow.get() != c; b = b->overflow.get()) {
-        }
-        i = kBucketCnt - 1;
-      } else {
-        i--;
-      }
-      if (b->tophash[i] != kEmptyOne) break;
-    }
-  }
+  std::uint64_t w = b->tophash_word();
+  w = (w & ~(std::uint64_t{0xff} << (8 * i))) | (std::uint64_t{kEmptyOne} << (8 * i));
+  B* next = b->overflow.get();
+  std::uint8_t next_first = next != nullptr ? next->tophash[0] : std::uint8_t{kEmptyRest};
+  std::uint8_t after = i < kBucketCnt - 1 ? static_cast<std::uint8_t>(w >> (8 * i) >> 8) : next_first;
+  bool to_slot0;
+  b->set_tophash_word(mark_empty_rest(w, i, after, &to_slot0));
+  if (to_slot0 && b != first) [[unlikely]]
+    mark_empty_rest_before(first, b);
   h.count--;
   // An empty map takes a fresh seed, so an attacker who learned collisions
   // of the old one cannot keep using them.
@@ -128,6 +144,7 @@ void erase(Table<K, V>* hp, const lookup_t<K>& probe) {
   std::size_t bucket = hash & bucket_mask(h.log2_buckets);
   if (h.growing()) grow_work(h, bucket);
   B* first = h.buckets.get() + bucket;
+  prefetch_bucket(first, true);
   SlotRef<K, V> s = find_in_chain(first, tophash_of(hash), probe);
   if (s.b != nullptr) remove_entry(h, first, s.b, s.i);
   h.end_writing();
