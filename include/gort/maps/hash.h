@@ -85,6 +85,16 @@ inline std::uint64_t read32(const unsigned char* p) noexcept {
   return v;
 }
 
+// Whether n bytes at a and b are equal; up to 16 bytes without a call.
+inline bool bytes_equal_n(const char* a, const char* b, std::size_t n) noexcept {
+  auto* p = reinterpret_cast<const unsigned char*>(a);
+  auto* q = reinterpret_cast<const unsigned char*>(b);
+  if (n >= 8 && n <= 16)
+    return ((read64(p) ^ read64(q)) | (read64(p + n - 8) ^ read64(q + n - 8))) == 0;
+  if (n >= 4 && n < 8) return ((read32(p) ^ read32(q)) | (read32(p + n - 4) ^ read32(q + n - 4))) == 0;
+  return n == 0 || std::memcmp(a, b, n) == 0;
+}
+
 // Byte strings longer than 16 bytes (maps/hash.cc).
 std::uint64_t hash_long_bytes(const unsigned char* p, std::size_t n, std::uint64_t seed) noexcept;
 
@@ -198,7 +208,9 @@ struct MapKey<gc::String> {
     return maps::hash_bytes(s.data(), s.size(), seed);
   }
   static bool equal(const gc::String& a, std::string_view b) noexcept {
-    return a.size() == b.size() && (b.empty() || std::memcmp(a.data(), b.data(), b.size()) == 0);
+    // Same bytes (a key looked up with the string it was stored with): equal
+    // without reading them, as Go's faststr lookups do.
+    return a.size() == b.size() && (a.data() == b.data() || maps::detail::bytes_equal_n(a.data(), b.data(), b.size()));
   }
 };
 

@@ -66,11 +66,11 @@ void overflow_list_append(gc::Ptr<OverflowList>& list, void* bucket);
 
 struct TableHeader {
   std::size_t count = 0;              // live entries
-  std::atomic<std::uint8_t> flags{0};
   std::uint8_t log2_buckets = 0;      // Go's B
   std::uint16_t noverflow = 0;        // overflow buckets (approximate when B >= 16)
   std::uint32_t clear_seq = 0;        // bumped by clear: iterators re-check what they find
   std::uint64_t seed = 0;             // hash seed, re-randomized when the map empties
+  alignas(8) std::atomic<std::uint8_t> flags{0};
 
   // Plain (relaxed) accesses, like Go's: the check is best effort.
   std::uint8_t load_flags() const { return flags.load(std::memory_order_relaxed); }
@@ -81,8 +81,9 @@ struct TableHeader {
   // other's bit, which the check after the write then sees.
   void toggle_writing() { store_flags(load_flags() ^ kHashWriting); }
   void end_writing() {
-    if (!writing()) fatal_concurrent_writes();
-    store_flags(load_flags() & ~kHashWriting);
+    std::uint8_t f = load_flags();
+    if ((f & kHashWriting) == 0) [[unlikely]] fatal_concurrent_writes();
+    store_flags(f & ~kHashWriting);
   }
   void incr_noverflow();
   void mark_iterating() {
