@@ -85,6 +85,14 @@ void guarded(F op) {
   });
 }
 
+// With a writer paused in m.set(key, ...) on a filled map, runs op(m) guarded.
+template <class F>
+void during_paused_set(F op, int key = 5) {
+  auto m = filled_map();
+  writer_paused_mid_set(m, key);
+  guarded([&] { op(m); });
+}
+
 // Go's report for a user fatal error in goroutine 1, with the paused writer
 // listed too, and nothing from the defer or the catch.
 testing::Matcher<const std::string&> fatal_report(const std::string& msg) {
@@ -100,9 +108,7 @@ testing::Matcher<const std::string&> fatal_report(const std::string& msg) {
 TEST(MapDeathTest, SetDuringSetIsConcurrentMapWrites) {
   EXPECT_EXIT(
       {
-        auto m = filled_map();
-        writer_paused_mid_set(m, 5);
-        guarded([&] { m.set(6, Stall(6)); });
+        during_paused_set([](auto& m) { m.set(6, Stall(6)); });
         std::fprintf(stderr, "survived\n");
       },
       ExitedWithCode(2), AllOf(fatal_report("concurrent map writes"), Not(HasSubstr("survived"))));
@@ -110,21 +116,13 @@ TEST(MapDeathTest, SetDuringSetIsConcurrentMapWrites) {
 
 TEST(MapDeathTest, EraseDuringSetIsConcurrentMapWrites) {
   EXPECT_EXIT(
-      {
-        auto m = filled_map();
-        writer_paused_mid_set(m, 5);
-        guarded([&] { m.erase(7); });
-      },
+      during_paused_set([](auto& m) { m.erase(7); }),
       ExitedWithCode(2), fatal_report("concurrent map writes"));
 }
 
 TEST(MapDeathTest, ClearDuringSetIsConcurrentMapWrites) {
   EXPECT_EXIT(
-      {
-        auto m = filled_map();
-        writer_paused_mid_set(m, 200);
-        guarded([&] { m.clear(); });
-      },
+      during_paused_set([](auto& m) { m.clear(); }, 200),
       ExitedWithCode(2), fatal_report("concurrent map writes"));
 }
 
@@ -148,31 +146,19 @@ TEST(MapDeathTest, FlagClearedDuringAWriteIsConcurrentMapWrites) {
 
 TEST(MapDeathTest, GetDuringSetIsConcurrentReadAndWrite) {
   EXPECT_EXIT(
-      {
-        auto m = filled_map();
-        writer_paused_mid_set(m, 5);
-        guarded([&] { (void)m.get(1); });
-      },
+      during_paused_set([](auto& m) { (void)m.get(1); }),
       ExitedWithCode(2), fatal_report("concurrent map read and map write"));
 }
 
 TEST(MapDeathTest, LookupDuringSetIsConcurrentReadAndWrite) {
   EXPECT_EXIT(
-      {
-        auto m = filled_map();
-        writer_paused_mid_set(m, 5);
-        guarded([&] { (void)m.lookup(1000); });
-      },
+      during_paused_set([](auto& m) { (void)m.lookup(1000); }),
       ExitedWithCode(2), fatal_report("concurrent map read and map write"));
 }
 
 TEST(MapDeathTest, ContainsDuringSetIsConcurrentReadAndWrite) {
   EXPECT_EXIT(
-      {
-        auto m = filled_map();
-        writer_paused_mid_set(m, 5);
-        guarded([&] { (void)m.contains(2); });
-      },
+      during_paused_set([](auto& m) { (void)m.contains(2); }),
       ExitedWithCode(2), fatal_report("concurrent map read and map write"));
 }
 
@@ -180,13 +166,9 @@ TEST(MapDeathTest, ContainsDuringSetIsConcurrentReadAndWrite) {
 
 TEST(MapDeathTest, RangeDuringSetIsConcurrentIterationAndWrite) {
   EXPECT_EXIT(
-      {
-        auto m = filled_map();
-        writer_paused_mid_set(m, 5);
-        guarded([&] {
-          for (auto [k, v] : m) (void)k;
-        });
-      },
+      during_paused_set([](auto& m) {
+        for (auto entry : m) (void)entry;
+      }),
       ExitedWithCode(2), fatal_report("concurrent map iteration and map write"));
 }
 
@@ -208,11 +190,7 @@ TEST(MapDeathTest, WriteBetweenIterationStepsIsCaughtAtTheNextStep) {
 
 TEST(MapDeathTest, CloneDuringSetIsConcurrentCloneAndWrite) {
   EXPECT_EXIT(
-      {
-        auto m = filled_map();
-        writer_paused_mid_set(m, 5);
-        guarded([&] { (void)m.clone(); });
-      },
+      during_paused_set([](auto& m) { (void)m.clone(); }),
       ExitedWithCode(2), fatal_report("concurrent map clone and map write"));
 }
 

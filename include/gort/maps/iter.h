@@ -102,13 +102,7 @@ class Iterator {
           if (live != 0) {
             int step = first_byte(live);
             int slot = (step + offset_) & (kBucketCnt - 1);
-            key_ = &b->key(slot);
-            value_ = &b->value(slot);
-            bucket_ = bucket;
-            bptr_ = b;
-            i_ = static_cast<std::uint8_t>(step + 1);
-            check_bucket_ = check;
-            return;
+            return stop_at(&b->key(slot), &b->value(slot), bucket, b, step, check);
           }
           b = b->overflow.get();
           i = 0;
@@ -132,25 +126,28 @@ class Iterator {
         if (clear_seq_ == h.clear_seq && ((top != kEvacuatedX && top != kEvacuatedY) || !self_equal)) {
           // The golden data (or a k != k entry, which cannot have been
           // updated or deleted since).
-          key_ = k;
-          value_ = &b->value(slot);
-        } else {
-          // The table grew or was cleared since: the entry's current state
-          // is in the table (deleted, updated, or re-added).
-          SlotRef<K, V> cur = find_entry(h, *k);
-          if (cur.b == nullptr) continue;
-          key_ = &cur.b->key(cur.i);
-          value_ = &cur.b->value(cur.i);
+          return stop_at(k, &b->value(slot), bucket, b, i, check);
         }
-        bucket_ = bucket;
-        bptr_ = b;
-        i_ = static_cast<std::uint8_t>(i + 1);
-        check_bucket_ = check;
-        return;
+        // The table grew or was cleared since: the entry's current state
+        // is in the table (deleted, updated, or re-added).
+        SlotRef<K, V> cur = find_entry(h, *k);
+        if (cur.b == nullptr) continue;
+        return stop_at(&cur.b->key(cur.i), &cur.b->value(cur.i), bucket, b, i, check);
       }
       b = b->overflow.get();
       i = 0;
     }
+  }
+
+  // Returns entry (k, v), found at step `step` of bucket b; the walk goes on
+  // from the next step.
+  void stop_at(const K* k, const V* v, std::size_t bucket, B* b, int step, std::size_t check) {
+    key_ = k;
+    value_ = v;
+    bucket_ = bucket;
+    bptr_ = b;
+    i_ = static_cast<std::uint8_t>(step + 1);
+    check_bucket_ = check;
   }
 
   Table<K, V>* h_ = nullptr;
