@@ -70,6 +70,8 @@ struct TableHeader {
   std::uint16_t noverflow = 0;        // overflow buckets (approximate when B >= 16)
   std::uint32_t clear_seq = 0;        // bumped by clear: iterators re-check what they find
   std::uint64_t seed = 0;             // hash seed, re-randomized when the map empties
+  // In a word of its own: stored twice per write, and next to B (read right
+  // after the first store) it cost a delete about 50 ns (bench/README.md).
   alignas(8) std::atomic<std::uint8_t> flags{0};
 
   // Plain (relaxed) accesses, like Go's: the check is best effort.
