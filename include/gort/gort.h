@@ -4,6 +4,7 @@
 #include "gort/chan.h"
 #include "gort/debug.h"
 #include "gort/gc.h"
+#include "gort/map.h"
 #include "gort/panic.h"
 #include "gort/sched.h"
 #include "gort/sync.h"
