@@ -36,6 +36,9 @@ namespace gort::gc {
 namespace {
 
 constexpr std::int64_t kHeapMinimum = 4 << 20;
+// Go's bgScanCredit: scan work done by the workers and not yet claimed by
+// an assist. Reset with each cycle.
+std::atomic<std::int64_t> g_background_credit{0};
 
 std::int64_t goal_for(std::int64_t marked, std::int64_t stacks, int pct) {
   if (pct < 0) return INT64_MAX;
@@ -84,11 +87,16 @@ void refresh_ratio(Collector& c, std::int64_t live_now) {
 void pacer_cycle_start(std::int64_t live_now) {
   Collector& c = collector();
   c.scanned.store(0, std::memory_order_relaxed);
+  g_background_credit.store(0, std::memory_order_relaxed);
   c.cycle_gen.fetch_add(1, std::memory_order_relaxed);
   refresh_ratio(c, live_now);
 }
 
 void pacer_refresh(std::int64_t live_now) { refresh_ratio(collector(), live_now); }
+
+void pacer_add_background_credit(std::int64_t bytes) {
+  if (bytes > 0) g_background_credit.fetch_add(bytes, std::memory_order_relaxed);
+}
 
 void pacer_add_scanned(std::int64_t bytes) {
   if (bytes != 0) collector().scanned.fetch_add(bytes, std::memory_order_relaxed);
@@ -131,9 +139,20 @@ void assist_alloc(std::int64_t bytes) {
                                                   c.assist_ratio.load(std::memory_order_relaxed));
   // Go's CPU limiter (gc/limiter.h): while it is on, no assists.
   if (cpu_limiter().limiting()) return;
+  // Work the mark workers did pays first (Go's stealing of bgScanCredit):
+  // while they keep up, an allocating goroutine scans nothing itself.
+  if (gp->gc_assist_debt > 0) {
+    std::int64_t credit = g_background_credit.load(std::memory_order_relaxed);
+    if (credit > 0) {
+      std::int64_t take = std::min(credit, gp->gc_assist_debt);
+      g_background_credit.fetch_sub(take, std::memory_order_relaxed);
+      gp->gc_assist_debt -= take;
+    }
+  }
   while (gp->gc_assist_debt > 0 && c.phase.load(std::memory_order_acquire) == Phase::mark) {
     std::int64_t done;
     bool last;
+    std::size_t left_back = 0;
     std::int64_t t0 = base::nanotime();
     {
       base::NoSuspend ns;
@@ -146,6 +165,7 @@ void assist_alloc(std::int64_t bytes) {
       ms.work.fixed = true;
       std::size_t got = work_get(ms, 64);
       while (ms.work.len != 0 && ms.scanned_bytes < gp->gc_assist_debt) drain_n(ms, 16);
+      left_back = ms.work.len;
       work_put(ms.work.data, ms.work.len);  // what is left goes back
       ms.work.len = 0;
       flush_mark_counts(ms);
@@ -156,6 +176,9 @@ void assist_alloc(std::int64_t bytes) {
       last = marker_exit();
       if (got == 0) done = -1;
     }
+    // Grey objects went back to the queue: an idle P may mark them (its
+    // idle worker) rather than sleep.
+    if (left_back != 0) wakep();
     std::int64_t spent = base::nanotime() - t0;
     c.assist_ns.fetch_add(spent, std::memory_order_relaxed);
     limiter_add_assist(spent);
