@@ -16,12 +16,20 @@
 //
 // The checksum is maps.go's: len of the presized map, plus both hit sums,
 // plus the iteration's xor sum; the hit sums must be n(n-1)/2.
+//
+// `gort-bench maps N 1` runs the same with the collector marking the whole
+// time (a cycle begun before the clock starts and ended after it, through
+// the step-by-step driver gc/testing.h, so no cycle ends in between): the
+// write barrier is on, gc::String keys go through its slow path and new
+// buckets are allocated black. Compared with Go's (not marking) figures it
+// shows what the barrier costs.
 #include <cstdint>
 #include <cstdio>
 #include <vector>
 
 #include "gort/gort.h"
 #include "gort/map.h"
+#include "gc/testing.h"  // maps N 1: the whole run inside one mark
 #include "result.h"
 
 namespace gort_bench {
@@ -48,6 +56,7 @@ gort::gc::String hex16(std::uint64_t v) {
 
 int run_maps(Args& a) {
   const std::int64_t n = a.next_int("n", 1000000, 1, std::int64_t{1} << 31);
+  const bool marking = a.next_int("marking", 0, 0, 1) != 0;
   if (!a.done()) return kUsage;
 
   return gort::run([&]() -> int {
@@ -64,6 +73,15 @@ int run_maps(Args& a) {
     std::int64_t checksum = 0;
     bool ok = true;
     gort::gc::collect();
+    // Between the parts, a collection as maps.go's runtime.GC(); while
+    // marking, the one cycle stays open instead.
+    auto between_parts = [marking] {
+      if (!marking) gort::gc::collect();
+    };
+    if (marking) {
+      gort::gc::testing::manual_cycles(true);
+      gort::gc::testing::cycle_begin();
+    }
 
     std::int64_t t = now_ns();
     auto m = gort::make_map<std::int64_t, std::int64_t>();
@@ -114,7 +132,7 @@ int run_maps(Args& a) {
       skeys[i] = hex16(static_cast<std::uint64_t>(keys[i]));
       smiss[i] = hex16(static_cast<std::uint64_t>(miss[i]));
     }
-    gort::gc::collect();
+    between_parts();
     t = now_ns();
     auto sm = gort::make_map<gort::gc::String, std::int64_t>();
     for (std::int64_t i = 0; i < n; i++) sm.set(skeys.data()[i], i);
@@ -134,6 +152,10 @@ int run_maps(Args& a) {
     report("str_lookup_miss", now_ns() - t);
     ok = ok && found == 0;
 
+    if (marking) {
+      gort::gc::testing::cycle_end();
+      gort::gc::testing::manual_cycles(false);
+    }
     std::printf("n=%lld checksum=%lld ok=%s\n", static_cast<long long>(n), static_cast<long long>(checksum),
                 ok ? "true" : "false");
     if (!ok) return check_failed();
@@ -143,7 +165,7 @@ int run_maps(Args& a) {
 
 }  // namespace
 
-GORT_BENCHMARK("maps", "maps [n=1000000]",
+GORT_BENCHMARK("maps", "maps [n=1000000] [marking=0|1]",
                "gort::Map vs Go's map: int64 and 16-byte string keys; insert, lookup hit/miss, iterate, delete",
                run_maps);
 
