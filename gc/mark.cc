@@ -391,7 +391,7 @@ void mark_roots(MarkState& ms) {
       continue;
     }
     scan_conservative(ms, m->suspended_regs, m->suspended_regs + NGREG);
-    scan_conservative(ms, m->suspended_xmm, m->suspended_xmm + 32);
+    scan_conservative(ms, m->suspended_xmm, m->suspended_xmm + M::kVectorWords);
   }
   for_each_goroutine_unlocked([](G* gp, void* ctx) { scan_goroutine(gp, ctx); }, &ms);
   ms.root_goid = 0;

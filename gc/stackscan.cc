@@ -118,7 +118,7 @@ bool scan_running(MarkState& ms, G* gp, M* self) {
   if (m->scan_g == gp && gp->status.load(std::memory_order_acquire) == GStatus::running) {
     ms.root_kind = "registers of a running goroutine";
     scan_conservative(ms, m->suspended_regs, m->suspended_regs + NGREG);
-    scan_conservative(ms, m->suspended_xmm, m->suspended_xmm + 32);
+    scan_conservative(ms, m->suspended_xmm, m->suspended_xmm + M::kVectorWords);
     ms.root_kind = "goroutine stack (running)";
     scan_closure(ms, gp);
     scan_range_from(ms, gp, m->suspended_sp - 128);  // the red zone too

@@ -68,8 +68,12 @@ struct M {
   std::atomic<bool> suspended{false};
   std::uintptr_t suspended_sp = 0;
   std::uintptr_t suspended_regs[32] = {};
-  // The vector registers too (xmm0-15): compilers move pointers through them.
-  std::uintptr_t suspended_xmm[32] = {};
+  // The vector registers too: compilers (and libc's memcpy, with AVX and
+  // AVX-512) move pointers through them. xmm0-15, then the upper halves of
+  // ymm0-15, the upper 256 bits of zmm0-15 and zmm16-31, as far as the CPU
+  // has them (sched/stw.cc, record_registers); unused words stay zero.
+  static constexpr int kVectorWords = 32 + 32 + 64 + 128;
+  std::uintptr_t suspended_xmm[kVectorWords] = {};
 
   // A marker asking this thread to stop so that it can scan the stack of
   // the goroutine it runs (gc/stackscan.cc). scan_state: 0 idle, 1 asked,

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/print.h"
 #include "base/restart.h"
+#include <cpuid.h>
 #include "gort/sched.h"
 #include "gort/sync.h"
 #include "base/fail.h"
@@ -41,6 +42,51 @@ void send_stop_signals(M* self) {
   }
 }
 
+// Where the XSAVE (standard format, as in signal frames) components that hold
+// vector register bits live: YMM_Hi128 (bit 2), ZMM_Hi256 (6), Hi16_ZMM (7).
+// Offsets and sizes from CPUID leaf 0xD, read once at boot (not in the
+// handler); a component the CPU lacks keeps size 0.
+struct XsaveComponent {
+  int bit;
+  std::size_t offset, size;
+};
+XsaveComponent g_xsave_parts[3] = {{2, 0, 0}, {6, 0, 0}, {7, 0, 0}};
+
+void read_xsave_layout() {
+  unsigned eax, ebx, ecx, edx;
+  if (__get_cpuid_max(0, nullptr) < 0xD) return;
+  for (XsaveComponent& c : g_xsave_parts) {
+    if (__get_cpuid_count(0xD, static_cast<unsigned>(c.bit), &eax, &ebx, &ecx, &edx) && eax != 0) {
+      c.size = eax;
+      c.offset = ebx;
+    }
+  }
+}
+
+// The vector registers from the signal frame's FXSAVE/XSAVE area: xmm0-15
+// from the legacy part; if the kernel wrote an extended frame (the software
+// bytes at offset 464 carry FP_XSTATE_MAGIC1), the parts of the AVX and
+// AVX-512 registers the frame holds.
+void record_vector_registers(M* m, const _libc_fpstate* fp) {
+  auto* out = reinterpret_cast<unsigned char*>(m->suspended_xmm);
+  const auto* area = reinterpret_cast<const unsigned char*>(fp);
+  static_assert(sizeof(fp->_xmm) == 32 * sizeof(std::uintptr_t));
+  __builtin_memcpy(out, fp->_xmm, sizeof(fp->_xmm));
+  std::size_t at = sizeof(fp->_xmm);
+  std::uint32_t magic1, xstate_size;
+  std::uint64_t xfeatures;
+  __builtin_memcpy(&magic1, area + 464, 4);
+  __builtin_memcpy(&xfeatures, area + 464 + 8, 8);
+  __builtin_memcpy(&xstate_size, area + 464 + 16, 4);
+  if (magic1 != 0x46505853u) return;  // FP_XSTATE_MAGIC1: no extended state
+  for (const XsaveComponent& c : g_xsave_parts) {
+    if (c.size != 0 && (xfeatures >> c.bit & 1) != 0 && c.offset + c.size <= xstate_size &&
+        at + c.size <= sizeof(m->suspended_xmm))
+      __builtin_memcpy(out + at, area + c.offset, c.size);
+    at += c.size;
+  }
+}
+
 // Keeps the interrupted goroutine's registers for the collector, moving its
 // pc back to the start of a restartable sequence it is half-way through.
 void record_registers(M* m, ucontext_t* uc) {
@@ -51,10 +97,7 @@ void record_registers(M* m, ucontext_t* uc) {
   for (int i = 0; i < NGREG; i++)
     m->suspended_regs[i] = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[i]);
   m->suspended_sp = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
-  if (uc->uc_mcontext.fpregs != nullptr) {
-    static_assert(sizeof(uc->uc_mcontext.fpregs->_xmm) == sizeof(m->suspended_xmm));
-    __builtin_memcpy(m->suspended_xmm, uc->uc_mcontext.fpregs->_xmm, sizeof(m->suspended_xmm));
-  }
+  if (uc->uc_mcontext.fpregs != nullptr) record_vector_registers(m, uc->uc_mcontext.fpregs);
 }
 
 void on_sigurg(int, siginfo_t*, void* ucv) {
@@ -125,6 +168,7 @@ void stw_mutex_unlock() { world_mutex().unlock(); }
 
 void stw_install_signal_handler() {
   base::restart_ranges_init();
+  read_xsave_layout();
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_sigurg;

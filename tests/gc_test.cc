@@ -176,6 +176,58 @@ TEST(GC, ObjectOnlyInARegisterOfASpinningGoroutineSurvives) {
   EXPECT_TRUE(ok.load());
 }
 
+// The same with the pointer only in the upper half of a ymm register (as
+// libc's AVX memcpy can leave one): the signal frame's XSAVE area is read.
+[[gnu::target("avx2"), gnu::noinline]] void spin_with_pointer_in_ymm_upper(std::uintptr_t hidden,
+                                                                           std::atomic<int>& state,
+                                                                           std::uintptr_t* out) {
+  // All in one asm block, so that no general register or stack slot holds
+  // the pointer while it spins: ymm5 = {0, 0 | p, 0} (bits 128-191 only).
+  asm volatile(
+      "mov %[h], %%rax\n\t"
+      "not %%rax\n\t"
+      "vmovq %%rax, %%xmm6\n\t"
+      "vpxor %%xmm5, %%xmm5, %%xmm5\n\t"
+      "vinserti128 $1, %%xmm6, %%ymm5, %%ymm5\n\t"
+      "vpxor %%xmm6, %%xmm6, %%xmm6\n\t"
+      "xor %%eax, %%eax\n\t"
+      "1: pause\n\t"
+      "cmpl $2, (%[st])\n\t"
+      "jne 1b\n\t"
+      "vextracti128 $1, %%ymm5, %%xmm6\n\t"
+      "vmovq %%xmm6, %%rax\n\t"
+      "mov %%rax, (%[out])\n\t"
+      "vzeroupper\n\t"
+      :
+      : [h] "r"(hidden), [st] "r"(&state), [out] "r"(out)
+      : "rax", "xmm5", "xmm6", "memory", "cc");
+}
+
+TEST(GC, ObjectOnlyInTheUpperHalfOfAYmmRegisterOfASpinningGoroutineSurvives) {
+  if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "no AVX2";
+  poison_on();
+  gort::set_gomaxprocs(2);
+  std::atomic<int> state{0};
+  std::atomic<bool> ok{false};
+  std::uintptr_t seen = 0;
+  gort::go([&] {
+    seen = [] () __attribute__((noinline)) { return hide(gc::make<Node>(13)); }();
+    std::uintptr_t back = 0;
+    state.store(1);
+    spin_with_pointer_in_ymm_upper(seen, state, &back);
+    auto* n = reinterpret_cast<Node*>(back);
+    ok = gc::heap_object_allocated(n) && n->intact() && n->value == 13;
+    state.store(3);
+  });
+  while (state.load() != 1) gort::yield();
+  scrub_stack();
+  gc::collect();  // scans the spinner from its signal frame, vector state included
+  EXPECT_TRUE(allocated(seen));
+  state.store(2);
+  while (state.load() != 3) gort::yield();
+  EXPECT_TRUE(ok.load());
+}
+
 TEST(GC, ObjectOnlyInARegisterAcrossABlockingCallSurvives) {
   // The goroutine sits in gort::blocking (its P released) holding the pointer
   // in a callee-saved register only.
