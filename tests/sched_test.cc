@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gort/gort.h"
+#include "sched/sched.h"  // white-box: a goroutine's stack bounds
 #include "spread_check.h"
 #include "test_util.h"
 
