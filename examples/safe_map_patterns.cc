@@ -36,11 +36,14 @@ constexpr int kShards = 16;
 
 std::int64_t value_of(std::int64_t key) { return key * 7; }
 
-struct MutexMap {
-  gort::Mutex mu;
+// A gort::Map behind a lock. Readers take it through ReadGuard:
+// std::lock_guard for a Mutex, std::shared_lock to share an RWMutex.
+template <class Lock, template <class> class ReadGuard>
+struct LockedMap {
+  Lock mu;
   gort::Map<std::int64_t, std::int64_t> m = gort::make_map<std::int64_t, std::int64_t>();
   gort::MapLookup<std::int64_t> load(std::int64_t k) {
-    std::lock_guard l(mu);
+    ReadGuard<Lock> l(mu);
     return m.lookup(k);
   }
   void store(std::int64_t k, std::int64_t v) {
@@ -48,19 +51,8 @@ struct MutexMap {
     m.set(k, v);
   }
 };
-
-struct RWMutexMap {
-  gort::RWMutex mu;
-  gort::Map<std::int64_t, std::int64_t> m = gort::make_map<std::int64_t, std::int64_t>();
-  gort::MapLookup<std::int64_t> load(std::int64_t k) {
-    std::shared_lock l(mu);
-    return m.lookup(k);
-  }
-  void store(std::int64_t k, std::int64_t v) {
-    std::lock_guard l(mu);
-    m.set(k, v);
-  }
-};
+using MutexMap = LockedMap<gort::Mutex, std::lock_guard>;
+using RWMutexMap = LockedMap<gort::RWMutex, std::shared_lock>;
 
 struct ShardedMap {
   std::array<MutexMap, kShards> shards;
