@@ -79,9 +79,8 @@ inline void barriered_swap_on_system_stack(void* arg) {
       ".long 1b - .\n\t"
       ".long 2b - 1b\n\t"
       ".popsection"
-      :
-      : [mem] "m"(*slot), [flag] "m"(gc::detail::gort_gc_barrier_on), [expected] "r"(expected),
-        [desired] "r"(desired)
+      : [mem] "+m"(*slot)
+      : [flag] "m"(gc::detail::gort_gc_barrier_on), [expected] "r"(expected), [desired] "r"(desired)
       : "rax", "cc", "memory"
       : slow, failed);
   return true;
