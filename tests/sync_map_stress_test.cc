@@ -39,8 +39,11 @@ namespace {
 struct Payload {
   std::int64_t n = 0;
   std::int64_t check = 0;
-  explicit Payload(std::int64_t v) : n(v), check(v * 0x1e3779b97f4a7c15LL + 7) {}
-  bool intact() const { return check == n * 0x1e3779b97f4a7c15LL + 7; }
+  explicit Payload(std::int64_t v) : n(v), check(checksum(v)) {}
+  bool intact() const { return check == checksum(n); }
+  static std::int64_t checksum(std::int64_t v) {
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(v) * 0x9e3779b97f4a7c15ULL + 7);
+  }
   void trace(gc::Tracer&) const {}
 };
 
