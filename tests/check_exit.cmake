@@ -3,6 +3,7 @@
 #   cmake -DCMD=<program> [-DARG=<one argument>] -DEXPECT_CODE=<n>
 #         [-DEXPECT_STDOUT=<exact stdout>] [-DEXPECT_STDERR=<exact stderr>]
 #         [-DEXPECT_STDERR_MATCH=<CMake regex the stderr must match>]
+#         [-DEXPECT_STDOUT_MATCH=<CMake regex the stdout must match>]
 #         [-DTIMEOUT=<seconds>] -P check_exit.cmake
 if(NOT DEFINED CMD OR NOT DEFINED EXPECT_CODE)
   message(FATAL_ERROR "check_exit.cmake: CMD and EXPECT_CODE are required")
@@ -24,6 +25,10 @@ if(NOT "${rc}" STREQUAL "${EXPECT_CODE}")
 endif()
 if(DEFINED EXPECT_STDOUT AND NOT "${out}" STREQUAL "${EXPECT_STDOUT}")
   message(SEND_ERROR "stdout: expected [${EXPECT_STDOUT}], got [${out}]")
+  set(ok FALSE)
+endif()
+if(DEFINED EXPECT_STDOUT_MATCH AND NOT "${out}" MATCHES "${EXPECT_STDOUT_MATCH}")
+  message(SEND_ERROR "stdout: expected a match for [${EXPECT_STDOUT_MATCH}], got [${out}]")
   set(ok FALSE)
 endif()
 if(DEFINED EXPECT_STDERR_MATCH AND NOT "${err}" MATCHES "${EXPECT_STDERR_MATCH}")

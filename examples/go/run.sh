@@ -51,7 +51,8 @@ capture_sigquit() {
 }
 
 ALL="panic_in_goroutine nested_panic recover_rules deadlock stack_overflow
-sigquit_dump goexit_deadlock throw_vs_fatal nil_deref runtime_errors value_printing"
+sigquit_dump goexit_deadlock throw_vs_fatal nil_deref runtime_errors value_printing
+concurrent_map_writes map_read_write_gc map_iterate_write nil_map_recover safe_map_patterns"
 NAMES=${*:-$ALL}
 
 for n in $NAMES; do

@@ -8,4 +8,5 @@
 #include "gort/panic.h"
 #include "gort/sched.h"
 #include "gort/sync.h"
+#include "gort/sync_map.h"
 #include "gort/time.h"
