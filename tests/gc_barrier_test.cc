@@ -118,26 +118,21 @@ TEST(GCBarrierDeathTest, DijkstraScenarioFailsWithoutTheBarrier) {
 }
 
 // Yuasa half: B's stack is scanned first; then B takes X out of the heap onto
-// its (black) stack and clears the only heap reference. Only the barrier's
-// shading of the old value keeps X.
-void yuasa_scenario() {
-  gc::Root<Obj> holder = gc::make<Obj>(1);
-  std::uintptr_t hx = [&]() __attribute__((noinline)) {
-    holder->f = gc::make<Obj>(7);
-    return hide(holder->f.get());
-  }();
+// its (black) stack and `unlink` overwrites the only heap reference. Only the
+// barrier's shading of the old value keeps X. (`unlink` returns X.)
+template <class Holder, class Unlink>
+void unlinked_onto_scanned_stack(gc::Root<Holder>& holder, std::uintptr_t hx, std::int64_t value, Unlink unlink) {
   auto to_b = gort::make_chan<int>(), from_b = gort::make_chan<int>();
   std::atomic<std::int64_t> b_id{0};
   std::atomic<bool> b_ok{false};
   gort::go([&] {
     b_id = gort::goid();
     from_b.send(0);
-    to_b.recv();          // (B's stack has been scanned)
-    Obj* x = holder->f;   // onto the black stack...
-    holder->f = nullptr;  // ...and out of the heap: the barrier shades X
+    to_b.recv();                // (B's stack has been scanned)
+    Obj* x = unlink(*holder);   // onto the black stack, and out of the heap
     from_b.send(0);
-    to_b.recv();          // (the cycle ends)
-    b_ok = gc::heap_object_allocated(x) && x->intact() && x->value == 7;
+    to_b.recv();                // (the cycle ends)
+    b_ok = gc::heap_object_allocated(x) && x->intact() && x->value == value;
     gc::keep_alive(x);
     from_b.send(0);
   });
@@ -146,13 +141,26 @@ void yuasa_scenario() {
   ASSERT_TRUE(gc::testing::scan_stack_of(b_id));
   to_b.send(1);
   from_b.recv();
-  gc::testing::scan_roots();  // holder: its field is null by now
+  gc::testing::scan_roots();  // the holder: X's reference is gone by now
   gc::testing::drain();
   gc::testing::cycle_end();
   EXPECT_TRUE(allocated(hx));
   to_b.send(1);
   from_b.recv();
   EXPECT_TRUE(b_ok.load());
+}
+
+void yuasa_scenario() {
+  gc::Root<Obj> holder = gc::make<Obj>(1);
+  std::uintptr_t hx = [&]() __attribute__((noinline)) {
+    holder->f = gc::make<Obj>(7);
+    return hide(holder->f.get());
+  }();
+  unlinked_onto_scanned_stack(holder, hx, 7, [](Obj& h) {
+    Obj* x = h.f;
+    h.f = nullptr;  // the barrier shades X
+    return x;
+  });
 }
 
 TEST(GCBarrier, PointerUnlinkedFromTheHeapOntoAScannedStackSurvives) {
@@ -251,34 +259,12 @@ void bulk_copy_scenario() {
     holder->items[17] = gc::make<Obj>(11);
     return hide(holder->items[17].get());
   }();
-  auto to_b = gort::make_chan<int>(), from_b = gort::make_chan<int>();
-  std::atomic<std::int64_t> b_id{0};
-  std::atomic<bool> b_ok{false};
-  gort::go([&] {
-    b_id = gort::goid();
-    from_b.send(0);
-    to_b.recv();  // (B's stack has been scanned)
-    Obj* x = holder->items[17];
+  unlinked_onto_scanned_stack(holder, hx, 11, [](Holder& h) {
+    Obj* x = h.items[17];
     auto zeros = gc::make_slice<gc::Ptr<Obj>>(64);
-    gc::copy(holder->items, zeros);  // X leaves the heap through the bulk barrier
-    from_b.send(0);
-    to_b.recv();  // (the cycle ends)
-    b_ok = gc::heap_object_allocated(x) && x->intact() && x->value == 11;
-    gc::keep_alive(x);
-    from_b.send(0);
+    gc::copy(h.items, zeros);  // X leaves the heap through the bulk barrier
+    return x;
   });
-  from_b.recv();
-  gc::testing::cycle_begin();
-  ASSERT_TRUE(gc::testing::scan_stack_of(b_id));
-  to_b.send(1);
-  from_b.recv();
-  gc::testing::scan_roots();  // holder's slice: all null by now
-  gc::testing::drain();
-  gc::testing::cycle_end();
-  EXPECT_TRUE(allocated(hx));
-  to_b.send(1);
-  from_b.recv();
-  EXPECT_TRUE(b_ok.load());
 }
 
 TEST(GCBarrier, PointerOverwrittenByASliceCopySurvivesThroughTheBulkBarrier) {

@@ -150,6 +150,18 @@ TEST(GC, ObjectOnlyInACalleeSavedRegisterOfAParkedGoroutineSurvives) {
   EXPECT_TRUE(ok.load());
 }
 
+// The main side of the spinning-goroutine tests: once the spinner holds the
+// object (state 1, and `seen` is set), a collection must keep it; then the
+// spinner is let go (2) and checks the object itself (3).
+void collect_while_it_spins(std::atomic<int>& state, const std::uintptr_t& seen) {
+  while (state.load() != 1) gort::yield();
+  scrub_stack();
+  gc::collect();
+  EXPECT_TRUE(allocated(seen));
+  state.store(2);
+  while (state.load() != 3) gort::yield();
+}
+
 TEST(GC, ObjectOnlyInARegisterOfASpinningGoroutineSurvives) {
   // The spinner never reaches a safepoint: the stop signal suspends it, and
   // its registers (here r11, caller-saved) are scanned from the signal frame.
@@ -167,12 +179,7 @@ TEST(GC, ObjectOnlyInARegisterOfASpinningGoroutineSurvives) {
     ok = gc::heap_object_allocated(n) && n->intact() && n->value == 11;
     state.store(3);
   });
-  while (state.load() != 1) gort::yield();
-  scrub_stack();
-  gc::collect();  // stops the spinner's thread with a signal
-  EXPECT_TRUE(allocated(seen));
-  state.store(2);
-  while (state.load() != 3) gort::yield();
+  collect_while_it_spins(state, seen);  // stops the spinner's thread with a signal
   EXPECT_TRUE(ok.load());
 }
 
@@ -219,12 +226,7 @@ TEST(GC, ObjectOnlyInTheUpperHalfOfAYmmRegisterOfASpinningGoroutineSurvives) {
     ok = gc::heap_object_allocated(n) && n->intact() && n->value == 13;
     state.store(3);
   });
-  while (state.load() != 1) gort::yield();
-  scrub_stack();
-  gc::collect();  // scans the spinner from its signal frame, vector state included
-  EXPECT_TRUE(allocated(seen));
-  state.store(2);
-  while (state.load() != 3) gort::yield();
+  collect_while_it_spins(state, seen);  // the signal frame's vector state included
   EXPECT_TRUE(ok.load());
 }
 
