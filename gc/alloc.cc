@@ -101,9 +101,22 @@ Span** cache_slot(MCache* mc, const TypeInfo& t, int sizeclass) {
   return &mc->typed[id];
 }
 
-inline void* finish_object(MCache* mc, Span* s, std::uint32_t idx) {
+// An array object's header (SpanKind::array): its element type and count,
+// then the elements.
+inline void write_array_header(void* obj, const TypeInfo* elem, std::size_t count) {
+  auto* h = static_cast<ArrayHeader*>(obj);
+  h->count = count;
+  __atomic_store_n(&h->elem, elem, __ATOMIC_RELEASE);
+}
+
+// Readies slot idx of s, which next_free handed out, and publishes it (for
+// an array: with its header written first).
+inline void* finish_object(MCache* mc, Span* s, std::uint32_t idx, const TypeInfo* array_elem = nullptr,
+                           std::size_t array_count = 0) {
   auto* p = reinterpret_cast<void*>(s->object_at(idx));
   if (s->needzero) std::memset(p, 0, s->elemsize);
+  if (array_elem != nullptr) write_array_header(p, array_elem, array_count);
+  s->publish(idx);
   // Allocate black while marking: the new object survives this cycle.
   if (collector().phase.load(std::memory_order_relaxed) != Phase::off) [[unlikely]] {
     s->try_mark(idx);
@@ -130,14 +143,6 @@ void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind) {
     collector().marked_objects.fetch_add(1, std::memory_order_relaxed);
   }
   return reinterpret_cast<void*>(s->base);
-}
-
-// An array object's header (SpanKind::array): its element type and count,
-// then the elements.
-inline void write_array_header(void* obj, const TypeInfo* elem, std::size_t count) {
-  auto* h = static_cast<ArrayHeader*>(obj);
-  h->count = count;
-  __atomic_store_n(&h->elem, elem, __ATOMIC_RELEASE);
 }
 
 // Everything but the fast path. Outside any no-suspend stretch on entry.
@@ -191,9 +196,7 @@ inline void write_array_header(void* obj, const TypeInfo* elem, std::size_t coun
       std::uint32_t idx = s->next_free();
       if (idx < s->nelems) {
         mc->nmalloc++;
-        void* obj = finish_object(mc, s, idx);
-        if (array) write_array_header(obj, &t, array_count);
-        return obj;
+        return finish_object(mc, s, idx, array ? &t : nullptr, array_count);
       }
       *slot = nullptr;
       release_span(h, s);

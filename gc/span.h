@@ -94,7 +94,11 @@ struct Span {
     return (w.fetch_or(bit, std::memory_order_relaxed) & bit) == 0;
   }
 
-  // The next free slot, or nelems when the span is full.
+  // The next free slot, or nelems when the span is full. The slot counts as
+  // allocated for the collector (allocated()) only once publish(idx) has
+  // run: its owner first zeroes it (and writes an array's header), so that
+  // a marker led to it by a stale stack word never reads what it held
+  // before (a freed array's header, or the poison of gcpoison).
   std::uint32_t next_free() {
     while (alloc_cache == 0) {
       std::uint32_t w = cache_word + 1;
@@ -112,10 +116,10 @@ struct Span {
       return nelems;
     }
     alloc_cache &= alloc_cache - 1;
-    __atomic_store_n(&freeindex, idx + 1, __ATOMIC_RELEASE);
     alloc_count++;
     return idx;
   }
+  void publish(std::uint32_t idx) { __atomic_store_n(&freeindex, idx + 1, __ATOMIC_RELEASE); }
   // Restarts allocation from slot 0 over the current alloc_bits.
   void reset_alloc_cursor() {
     freeindex = 0;
