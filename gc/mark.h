@@ -56,15 +56,17 @@ struct MarkState {
   // it need not be recorded.
   std::uint32_t gen = 0;
   // gccheckmark: stack words that the concurrent mark never saw as live —
-  // below where it scanned a goroutine, or a whole goroutine born during the
-  // mark, and the registers of stopped threads. A conservative scan cannot
-  // tell a stale word there (a dead pointer left in a slot a new frame has
-  // not written yet) from a live one, so these ranges are scanned last, in
+  // below where it scanned a goroutine (unless the scan cleared the dead
+  // stack there, gc/deadstack.h), a whole goroutine born during the mark,
+  // and the registers of stopped threads. A conservative scan cannot tell a
+  // stale word there (a dead pointer left in a slot a new frame has not
+  // written yet) from a live one, so these ranges are scanned last, in
   // `lenient` mode: what only they reach is marked but not held against the
   // concurrent mark.
   // In the strict part of a stack, only words holding an object's start
   // count (a word pointing inside an object may be a stale pointer whose low
-  // byte a newer, smaller store overwrote).
+  // byte a newer, smaller store overwrote), and not a start that such an
+  // overwrite with zero could have made (mark.cc, may_be_low_byte_overwrite).
   WorkStack lenient_ranges;  // pairs lo, hi
   bool lenient = false;
   bool strict_bases_only = false;

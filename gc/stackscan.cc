@@ -25,6 +25,9 @@
 #include <signal.h>
 #include <sys/ucontext.h>
 
+#include "gc/collector.h"
+#include "gc/deadstack.h"
+
 #include "base/clock.h"
 #include "base/futex.h"
 #include "base/lock.h"
@@ -49,8 +52,18 @@ void scan_range_from(MarkState& ms, G* gp, std::uintptr_t sp) {
   if (lo == 0) return;
   if (sp < lo || sp > hi) sp = lo;  // unknown: all of it
   gp->gcscan_sp = sp;
+  gp->gcscan_cleared = false;
   ms.stack_bytes += static_cast<std::int64_t>(hi - sp);
   scan_conservative(ms, reinterpret_cast<void*>(sp), reinterpret_cast<void*>(hi));
+}
+
+// gccheckmark: after the scan of a goroutine held still, its memory below
+// the scanned part is dead; clear it (gc/deadstack.h).
+void clear_below_scan(G* gp) {
+  if (!collector().settings.checkmark || gp->gcscan_sp <= reinterpret_cast<std::uintptr_t>(gp->stack.lo))
+    return;
+  clear_dead_stack(gp, gp->gcscan_sp);
+  gp->gcscan_cleared = true;
 }
 
 // Not running: scan under the gcscan lock. True when done.
@@ -76,7 +89,10 @@ bool scan_stopped(MarkState& ms, G* gp) {
     default:
       ms.root_kind = "goroutine stack";
       scan_closure(ms, gp);
-      if (gp->stack.lo != nullptr) scan_range_from(ms, gp, reinterpret_cast<std::uintptr_t>(gp->ctx));
+      if (gp->stack.lo != nullptr) {
+        scan_range_from(ms, gp, reinterpret_cast<std::uintptr_t>(gp->ctx));
+        clear_below_scan(gp);
+      }
       break;
   }
   gp->gcscan.store(0, std::memory_order_seq_cst);
@@ -122,6 +138,7 @@ bool scan_running(MarkState& ms, G* gp, M* self) {
     ms.root_kind = "goroutine stack (running)";
     scan_closure(ms, gp);
     scan_range_from(ms, gp, m->suspended_sp - 128);  // the red zone too
+    clear_below_scan(gp);
     done = true;
   }
   m->scan_state.store(0, std::memory_order_release);

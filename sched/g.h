@@ -97,11 +97,12 @@ struct G {
   // gcscan_gen is the collection whose scan is done.
   std::atomic<std::uint32_t> gcscan{0};
   std::uint32_t gcscan_gen = 0;
-  std::uintptr_t gcscan_sp = 0;
+  std::uintptr_t gcscan_sp = 0;      // where that scan began
+  bool gcscan_cleared = false;       // and the stack below was cleared (gc/deadstack.h)
   // Mark assist debt, in bytes of scan work owed (gc/pacer.cc), for cycle
   // gc_assist_gen.
   std::int64_t gc_assist_debt = 0;
-  std::uint32_t gc_assist_gen = 0;  // where that scan began (gccheckmark's strict part starts here)
+  std::uint32_t gc_assist_gen = 0;
   // Where it entered a blocking call: tracebacks of [syscall] goroutines start here.
   std::uintptr_t syscall_pc = 0, syscall_sp = 0, syscall_bp = 0;
 };
