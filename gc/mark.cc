@@ -253,18 +253,39 @@ inline void scan_object(MarkState& ms, Tracer& tracer, Span* s, std::uintptr_t o
   s->type->trace(reinterpret_cast<const void*>(obj), tracer);
 }
 
+// Grey objects go through a small FIFO on their way from the mark stack to
+// scan_object, and are prefetched as they enter it: by the time one is
+// scanned, the kPrefetchDistance - 1 taken after it are on their way into
+// the cache (Cher, Hosking and Vijaykumar's prefetch buffer for mark-sweep).
+// A large heap of small objects is otherwise scanned at the pace of one
+// cache miss per object. Objects still in the FIFO when the budget runs out
+// go back on the stack.
+constexpr std::size_t kPrefetchDistance = 8;
+
 std::size_t drain_n(MarkState& ms, std::size_t max) {
   Tracer tracer = TracerAccess::make(&ms);
   Heap& h = heap();
-  std::uintptr_t obj;
+  std::uintptr_t fifo[kPrefetchDistance];
+  std::size_t head = 0, count = 0;
   std::size_t n = 0;
-  while (n < max && ms.work.pop(&obj)) {
+  while (n < max) {
+    std::uintptr_t next;
+    while (count < kPrefetchDistance && ms.work.pop(&next)) {
+      __builtin_prefetch(reinterpret_cast<const void*>(next));
+      fifo[(head + count) % kPrefetchDistance] = next;
+      count++;
+    }
+    if (count == 0) break;
+    std::uintptr_t obj = fifo[head];
+    head = (head + 1) % kPrefetchDistance;
+    count--;
     n++;
     Span* s = h.span_of(reinterpret_cast<void*>(obj));
     if (s == nullptr) continue;
     ms.scanning = obj;
     scan_object(ms, tracer, s, obj);
   }
+  for (; count > 0; count--, head = (head + 1) % kPrefetchDistance) ms.work.push(fifo[head]);
   ms.scanning = 0;
   return n;
 }
