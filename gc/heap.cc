@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "base/fail.h"
+#include "base/fence.h"
 #include "base/gc_hooks.h"
 #include "gc/work.h"
 
@@ -29,6 +30,7 @@ void heap_init() {
   base::Guard<base::Lock> g(detail_heap::init_lock);
   if (heap_initialized()) return;
   size_classes_init();
+  base::asymmetric_fence_init();  // before any write barrier runs (gc/wbbuf.cc)
   Heap* h = ::new (detail_heap::storage) Heap(kDefaultReserve);
   gort::gc::detail::g_heap_base = h->pages.base();
   gort::gc::detail::g_heap_size = h->pages.reserved_bytes();

@@ -67,10 +67,12 @@ struct P {
   bool retire = false;  // beyond GOMAXPROCS: give it up at the next schedule
 
   gc::MCache* mcache = nullptr;  // the collector's allocation cache (gc/mcache.h)
-  // The write barrier's buffer of pointers to shade (gc/barrier.cc): filled
+  // The write barrier's buffer of pointers to shade (gc/wbbuf.cc): filled
   // by this P's goroutines while the collector marks, emptied into the mark
-  // queue when full or by a marker (under wb_lock, a spin lock).
-  std::atomic<std::uint32_t> wb_lock{0};
+  // queue when full or by a marker, which claims it (wb_claimed) and waits
+  // while its owner is inside an append (wb_busy).
+  std::atomic<std::uint32_t> wb_busy{0};
+  std::atomic<std::uint32_t> wb_claimed{0};
   std::uint32_t wb_n = 0;
   std::uintptr_t wb_buf[256];
   // Time this P's fractional mark worker ran in the current cycle (gc/workers.cc).
