@@ -303,7 +303,7 @@ void finish_cycle_stopped(MarkState& ms, bool sweep_now) {
   Collector& c = collector();
   Heap& h = heap();
   CycleTimes& t = g_times;
-  flush_all_barrier_buffers();
+  flush_all_barrier_buffers(/*world_stopped=*/true);
   while (work_get(ms, SIZE_MAX) != 0) drain(ms);
   flush_mark_counts(ms);
   set_barrier(false);

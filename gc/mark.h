@@ -123,8 +123,9 @@ struct GoroutineSnapshot {
 void for_each_goroutine_unlocked(void (*fn)(gort::detail::G*, void*), void* ctx);
 // Scans grey objects until none are left on ms's own stack.
 void drain(MarkState& ms);
-// Scans up to max grey objects; returns how many it scanned.
-std::size_t drain_n(MarkState& ms, std::size_t max);
+// Scans up to max grey objects (or oblets of a large array), stopping early
+// once ms.scanned_bytes reaches scan_limit; returns how many it scanned.
+std::size_t drain_n(MarkState& ms, std::size_t max, std::int64_t scan_limit = INT64_MAX);
 
 // The root handle registry (roots.cc).
 void scan_root_slots(MarkState& ms);

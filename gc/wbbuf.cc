@@ -17,14 +17,16 @@
 //
 //   owner:   busy = 1; compiler fence; if (claimed) { busy = 0; shade directly }
 //            else { append; busy = 0 (release) }
-//   marker:  claimed = 1 on every P; heavy_fence (membarrier: a full fence on
-//            every running thread); then per P: wait while busy, take the
-//            records, claimed = 0 (release).
+//   marker:  claimed += 1 on every P; heavy_fence (membarrier: a full fence
+//            on every running thread); then per P: wait while busy, take the
+//            records; at the end claimed -= 1 on every P.
 //
 // The heavy fence guarantees that an owner either sees its P claimed or has
 // made busy = 1 visible to the marker, which then waits for the append to
-// end. Markers take a lock among themselves. Both sides are no-suspend
-// stretches, so no stop of the world falls inside either.
+// end. Markers take the records under a lock among themselves. An append,
+// and a marker's taking and shading of one P's records, are no-suspend
+// stretches, so no stop of the world falls inside either; the claims and the
+// fence are not (the fence may take tens of microseconds).
 #include <string.h>
 
 #include <cstring>
@@ -43,29 +45,43 @@ base::Lock g_flush_lock;  // one marker at a time empties the buffers
 constexpr std::uint32_t kCap = sizeof(gort::detail::P::wb_buf) / sizeof(std::uintptr_t);
 }  // namespace
 
-std::size_t flush_all_barrier_buffers() {
+std::size_t flush_all_barrier_buffers(bool world_stopped) {
   using namespace gort::detail;
   Sched& s = sched();
   std::size_t total = 0;
   std::uintptr_t local[kCap];
-  base::NoSuspend ns;
-  base::Guard<base::Lock> g(g_flush_lock);
   std::int32_t np = s.nallp;
+  // Claim every P and fence outside any no-suspend stretch: the fence can
+  // take tens of microseconds (it wakes idle CPUs), which a stop of the world
+  // would otherwise wait for. Being stopped in between is harmless: owners
+  // that see a claim shade directly, and the claims are counts, so that two
+  // markers never release each other's.
   for (std::int32_t i = 0; i < np; i++)
-    if (P* p = s.allp[i]; p != nullptr) p->wb_claimed.store(1, std::memory_order_relaxed);
-  base::heavy_fence();
+    if (P* p = s.allp[i]; p != nullptr) p->wb_claimed.fetch_add(1, std::memory_order_relaxed);
+  // With the world stopped no owner is inside an append (an append is a
+  // no-suspend stretch), and the stop itself ordered their writes before
+  // ours: no fence is needed.
+  if (!world_stopped) base::heavy_fence();
   for (std::int32_t i = 0; i < np; i++) {
     P* p = s.allp[i];
     if (p == nullptr) continue;
-    while (p->wb_busy.load(std::memory_order_acquire) != 0) base::cpu_relax();
-    std::uint32_t n = p->wb_n;
-    std::memcpy(local, p->wb_buf, n * sizeof(std::uintptr_t));
-    p->wb_n = 0;
-    p->wb_claimed.store(0, std::memory_order_release);
+    // Taking the records and shading them is one no-suspend stretch, so that
+    // mark termination never falls while they are only in `local`.
+    base::NoSuspend ns;
+    std::uint32_t n;
+    {
+      base::Guard<base::Lock> g(g_flush_lock);
+      while (p->wb_busy.load(std::memory_order_acquire) != 0) base::cpu_relax();
+      n = p->wb_n;
+      std::memcpy(local, p->wb_buf, n * sizeof(std::uintptr_t));
+      p->wb_n = 0;
+    }
     shade_batch(local, n);
     explicit_bzero(local, n * sizeof local[0]);  // no dead addresses left on the stack
     total += n;
   }
+  for (std::int32_t i = 0; i < np; i++)
+    if (P* p = s.allp[i]; p != nullptr) p->wb_claimed.fetch_sub(1, std::memory_order_release);
   return total;
 }
 

@@ -28,8 +28,9 @@ void shade_batch(const std::uintptr_t* vals, std::size_t n);
 // values moving between goroutines (base/gc_hooks.h).
 void shade_range(const void* p, std::size_t n);
 
-// Empties every P's barrier buffer into the global queue (each under its
-// lock; the Ps keep running). Returns how many entries it took.
-std::size_t flush_all_barrier_buffers();
+// Empties every P's barrier buffer into the global queue while the Ps keep
+// running (gc/wbbuf.cc), or with the world stopped (cheaper). Returns how
+// many entries it took.
+std::size_t flush_all_barrier_buffers(bool world_stopped = false);
 
 }  // namespace gort::gc

@@ -74,6 +74,7 @@ struct Worker {
 constexpr std::int64_t kFractionalSlice = 100'000;  // ns: the longest fractional turn
 constexpr double kFractionalSlack = 1.2;            // Go's fractional exit threshold
 constexpr std::size_t kDrainChunk = 1000;            // grey objects between checks
+constexpr std::int64_t kStepScanBytes = 64 << 10;    // and at most this much scanned
 constexpr std::int64_t kRetryWait = 20'000;          // ns before retrying a deferred stack
 constexpr std::int64_t kIdlePoll = 200'000;          // ns an idle worker waits for work to come back
 
@@ -364,7 +365,8 @@ bool drain_some(MarkState& ms, std::size_t budget) {
       more = false;
       break;
     }
-    budget -= drain_n(ms, budget < 1024 ? budget : 1024);
+    if (ms.scanned_bytes - scanned0 >= kStepScanBytes) break;  // the step is long enough
+    budget -= drain_n(ms, budget < 1024 ? budget : 1024, scanned0 + kStepScanBytes);
     if (ms.work.len > 1024 && work_empty()) {
       std::size_t half = ms.work.len / 2;
       work_put(ms.work.data + ms.work.len - half, half);
