@@ -60,10 +60,14 @@ std::size_t objects_lost() {
   gc::testing::cycle_begin();
   std::atomic<int> writers_left{kWriters};
   std::atomic<std::int64_t> flushes{0};
+  std::atomic<bool> flusher_started{false};
   gort::WaitGroup wg;
   wg.add(kWriters + 1);
   for (int w = 0; w < kWriters; w++) {
     gort::go([&, w] {
+      // Under load the writers could otherwise be done before the flusher
+      // first runs.
+      while (!flusher_started.load()) gort::yield();
       for (int i = 0; i < kPerWriter; i++) {
         holder->slot[w] = unhide<Obj>(hidden[static_cast<std::size_t>(w) * kPerWriter + i]);
         holder->slot[w] = nullptr;
@@ -74,6 +78,7 @@ std::size_t objects_lost() {
     });
   }
   gort::go([&] {
+    flusher_started.store(true);
     while (writers_left.load() > 0) {
       gc::flush_all_barrier_buffers();
       flushes.fetch_add(1);
