@@ -1,0 +1,71 @@
+// stress/run.cc — see run.h.
+#include "run.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "context.h"
+#include "monitor.h"
+#include "plan.h"
+#include "summary.h"
+
+namespace stress {
+
+int run_stress(const Options& o) {
+  if (o.procs > 0) gort::set_gomaxprocs(o.procs);
+  if (o.gogc_set) gort::gc::set_gc_percent(o.gogc);
+  if (o.memlimit_set) gort::gc::set_memory_limit(o.memlimit);
+
+  Failures failures;
+  std::vector<PlannedWorkload> plan = plan_workloads(o);
+  std::vector<std::unique_ptr<Context>> contexts;
+  for (const auto& p : plan) {
+    auto c = std::make_unique<Context>();
+    c->name = p.name;
+    c->goroutines = p.goroutines;
+    c->live_bytes = p.live_bytes;
+    c->seed = o.seed;
+    c->verify = o.verify;
+    c->failures = &failures;
+    contexts.push_back(std::move(c));
+  }
+  std::vector<Context*> ctx_ptrs;
+  for (auto& c : contexts) ctx_ptrs.push_back(c.get());
+
+  Monitor mon(isatty(STDERR_FILENO) != 0, [&ctx_ptrs] {
+    std::uint64_t n = 0;
+    for (Context* c : ctx_ptrs) n += c->ops.load(std::memory_order_relaxed);
+    return n;
+  });
+  mon.start();
+  auto deadline = mon.start_time() + o.duration;
+  gort::WaitGroup wg;
+  for (std::size_t i = 0; i < plan.size(); i++) {
+    Context* c = ctx_ptrs[i];
+    c->deadline = deadline;
+    wg.add(1);
+    gort::go([c, fn = plan[i].fn, &wg] {
+      fn(*c);
+      wg.done();
+    });
+  }
+  wg.wait();
+  mon.stop();
+
+  Summary s = collect_summary(o, mon, ctx_ptrs, failures);
+  std::string table = summary_table(s);
+  if (o.json) {
+    std::fputs(table.c_str(), stderr);
+    std::fputs(summary_json(s).c_str(), stdout);
+  } else {
+    std::fputs(table.c_str(), stdout);
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  return failures.count() == 0 ? 0 : 1;
+}
+
+}  // namespace stress
