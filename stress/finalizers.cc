@@ -32,7 +32,8 @@ constexpr std::size_t kMaxObjects = std::size_t{1} << 22;  // the run-counter ta
 constexpr std::size_t kRing = 4096;
 // gort's finalizer table is walked at every mark termination and finalizers
 // run one at a time on one goroutine, so a backlog of hundreds of thousands
-// takes many seconds to drain (measured: ~10k/s with 160k pending). Workers
+// can take many seconds to drain (measured once: 70k of 165k objects still
+// unfinalized 10 s after they became unreachable). Workers
 // wait while this many objects are made and not yet finalized, worker 0
 // running collections meanwhile.
 constexpr std::uint64_t kMaxPending = 20000;
@@ -65,6 +66,9 @@ void run_finalizers(Context& ctx) {
   std::atomic<std::uint64_t> weak_checks{0};
   std::size_t ring = static_cast<std::size_t>(ctx.live_bytes) / 128 / static_cast<std::size_t>(ctx.goroutines);
   if (ring > kRing) ring = kRing;
+  // The rings together hold at most a quarter of the backlog allowed.
+  if (ring > kMaxPending / 4 / static_cast<std::size_t>(ctx.goroutines))
+    ring = kMaxPending / 4 / static_cast<std::size_t>(ctx.goroutines);
   if (ring < 16) ring = 16;
   Context* cp = &ctx;
 
