@@ -49,7 +49,14 @@ void scan_closure(MarkState& ms, G* gp) {
 void scan_range_from(MarkState& ms, G* gp, std::uintptr_t sp) {
   auto lo = reinterpret_cast<std::uintptr_t>(gp->stack.lo);
   auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
-  if (lo == 0) return;
+  if (lo == 0) {
+    // No stack yet. The one it gets when it first runs comes from the pool
+    // and holds whatever a dead goroutine left there, which no scan read:
+    // gccheckmark must not hold any of it (an empty strict part).
+    gp->gcscan_sp = UINTPTR_MAX;
+    gp->gcscan_cleared = false;
+    return;
+  }
   if (sp < lo || sp > hi) sp = lo;  // unknown: all of it
   gp->gcscan_sp = sp;
   gp->gcscan_cleared = false;
@@ -60,7 +67,8 @@ void scan_range_from(MarkState& ms, G* gp, std::uintptr_t sp) {
 // gccheckmark: after the scan of a goroutine held still, its memory below
 // the scanned part is dead; clear it (gc/deadstack.h).
 void clear_below_scan(G* gp) {
-  if (!collector().settings.checkmark || gp->gcscan_sp <= reinterpret_cast<std::uintptr_t>(gp->stack.lo))
+  if (!collector().settings.checkmark || gp->gcscan_sp == UINTPTR_MAX ||
+      gp->gcscan_sp <= reinterpret_cast<std::uintptr_t>(gp->stack.lo))
     return;
   clear_dead_stack(gp, gp->gcscan_sp);
   gp->gcscan_cleared = true;
@@ -89,10 +97,8 @@ bool scan_stopped(MarkState& ms, G* gp) {
     default:
       ms.root_kind = "goroutine stack";
       scan_closure(ms, gp);
-      if (gp->stack.lo != nullptr) {
-        scan_range_from(ms, gp, reinterpret_cast<std::uintptr_t>(gp->ctx));
-        clear_below_scan(gp);
-      }
+      scan_range_from(ms, gp, reinterpret_cast<std::uintptr_t>(gp->ctx));  // (no stack yet: nothing)
+      clear_below_scan(gp);
       break;
   }
   gp->gcscan.store(0, std::memory_order_seq_cst);

@@ -106,7 +106,7 @@ void chan_recv_direct(hchan* c, Sudog* sg, void* ep) {
     // freed slot, which becomes the new tail.
     void* head = c->slot(c->recvx);
     if (ep != nullptr) elem_move(c->ops, ep, head);
-    elem_destroy(c->ops, head);
+    elem_clear_slot(c->ops, head);
     elem_move(c->ops, head, sg->elem);
     if (++c->recvx == c->dataqsiz) c->recvx = 0;
     c->sendx = c->recvx;
@@ -130,6 +130,9 @@ hchan* chan_make(const ElemOps* ops, std::int64_t cap) {
     c->buf = static_cast<unsigned char*>(
         base::rt_alloc(static_cast<std::size_t>(cap) * ops->size, ops->align));
     if (c->buf == nullptr) throw_("runtime: out of memory");
+    // Zeroed: the memory may hold a freed buffer's old values, which the
+    // collector would read as roots (and gccheckmark hold strictly).
+    __builtin_memset(c->buf, 0, static_cast<std::size_t>(cap) * ops->size);
     // Buffered values may be the only references to GC objects.
     base::root_range_register(&c->buf_root, c->buf, static_cast<std::size_t>(cap) * ops->size);
   }
@@ -215,7 +218,7 @@ RecvStatus chan_recv(hchan* c, void* ep, bool block) {
   if (c->qcount.load(std::memory_order_relaxed) > 0) {
     void* head = c->slot(c->recvx);
     elem_move(c->ops, ep, head);
-    elem_destroy(c->ops, head);
+    elem_clear_slot(c->ops, head);
     if (++c->recvx == c->dataqsiz) c->recvx = 0;
     c->qcount.fetch_sub(1, std::memory_order_relaxed);
     c->lock.unlock();

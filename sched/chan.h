@@ -75,6 +75,14 @@ inline void elem_move(const ElemOps* ops, void* dst, void* src) {
 inline void elem_destroy(const ElemOps* ops, void* p) {
   if (!ops->trivial) ops->destroy(p);
 }
+// Empties a buffer slot whose value was received, as Go's chanrecv clears it
+// (typedmemclr): a value left behind would keep its object alive until the
+// slot is reused, and would be a stale word to gccheckmark's strict scan of
+// the buffer.
+inline void elem_clear_slot(const ElemOps* ops, void* p) {
+  elem_destroy(ops, p);
+  __builtin_memset(p, 0, ops->size);
+}
 
 // Completes a send to a parked receiver / a receive from a parked sender.
 // Both are called with c->lock held and release it.

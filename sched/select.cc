@@ -126,7 +126,7 @@ int select_go(SelectCase* cases, int ncases, bool block) {
       if (c->qcount.load(std::memory_order_relaxed) > 0) {
         void* head = c->slot(c->recvx);
         elem_move(c->ops, sc.elem, head);
-        elem_destroy(c->ops, head);
+        elem_clear_slot(c->ops, head);
         if (++c->recvx == c->dataqsiz) c->recvx = 0;
         c->qcount.fetch_sub(1, std::memory_order_relaxed);
         selunlock(&lockorder[0], n);

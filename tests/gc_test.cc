@@ -483,3 +483,22 @@ TEST(GC, StressManyCyclesKeepsAGraphIntact) {
   EXPECT_GT(gc::collector().cycles.load() - cycles0, 2u);
   gc::set_gc_percent(old);
 }
+
+// A value received from a buffered channel leaves its slot empty, as Go's
+// chanrecv clears it: the buffer (a root of the collector) must not keep the
+// object alive until the slot is reused. Without the clearing the object
+// below survives the cycle.
+TEST(GC, AReceivedChannelValueDoesNotStayAliveInTheBuffer) {
+  poison_on();
+  auto ch = gort::make_chan<gc::Ptr<Node>>(4);
+  std::uintptr_t h = off_stack([&] {
+    Node* n = gc::make<Node>(7);
+    ch.send(gc::Ptr<Node>(n));
+    gc::Ptr<Node> got = ch.recv();
+    return hide(got.get());
+  });
+  ASSERT_TRUE(allocated(h));
+  scrub_stack();
+  gc::collect();
+  EXPECT_FALSE(allocated(h));
+}
