@@ -36,7 +36,14 @@ struct Finalizers {
   std::unordered_map<std::uintptr_t, FinalizerFn, std::hash<std::uintptr_t>, std::equal_to<>,
                      base::RtAllocator<std::pair<const std::uintptr_t, FinalizerFn>>>
       table;
+  // Queued finalizers, run in order from ready[head]: taking one is O(1)
+  // (erasing the vector's front was O(n) per finalizer, quadratic for a
+  // backlog: gort-stress measured 70,000 of 160,000 still waiting after
+  // 10 s). The entries before head are done; the vector is emptied when
+  // head reaches its end.
   std::vector<Ready, base::RtAllocator<Ready>> ready;
+  std::size_t head = 0;
+  bool pending() const { return head < ready.size(); }
   bool running = false;  // the goroutine is running a finalizer
 };
 
@@ -76,16 +83,25 @@ void finalizer_main() {
       Ready r;
       {
         base::Guard<base::Lock> g(f.lock);
-        if (f.ready.empty()) break;
-        r = f.ready.front();
-        f.ready.erase(f.ready.begin());
+        if (!f.pending()) {
+          f.ready.clear();
+          f.head = 0;
+          break;
+        }
+        // It stays in the queue while it runs, so that the collector keeps
+        // scanning its function object (whose captures may be the only
+        // references to GC objects) until it is done.
+        r = f.ready[f.head];
         f.running = true;
       }
       r.fn.run(r.fn.fn, reinterpret_cast<void*>(r.obj));
+      {
+        base::Guard<base::Lock> g(f.lock);
+        f.head++;
+        f.running = false;
+      }
       r.fn.destroy(r.fn.fn);
       base::rt_free(r.fn.fn);
-      base::Guard<base::Lock> g(f.lock);
-      f.running = false;
     }
   }
 }
@@ -109,7 +125,8 @@ void mark_finalizer_queue(MarkState& ms) {
   Finalizers& f = fins();
   base::Guard<base::Lock> g(f.lock);
   ms.root_kind = "finalizer queue";
-  for (Ready& r : f.ready) {
+  for (std::size_t i = f.head; i < f.ready.size(); i++) {
+    Ready& r = f.ready[i];
     mark_conservative(ms, r.obj);
     scan_fn(ms, r.fn);
   }
@@ -149,7 +166,7 @@ void finalizers_wake() {
   Finalizers& f = fins();
   {
     base::Guard<base::Lock> g(f.lock);
-    if (f.ready.empty()) return;
+    if (!f.pending()) return;
   }
   g_fg_parker.kick();
 }
