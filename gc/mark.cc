@@ -402,7 +402,10 @@ void scan_goroutine(G* gp, void* ctx) {
   // gccheckmark: strict where the concurrent mark scanned, and below it too
   // when the scan cleared the dead stack there; lenient elsewhere.
   std::uintptr_t strict_lo = hi;
-  if (gp->gcscan_gen == ms.gen) {
+  // (A scan point outside the current stack belongs to an earlier life of
+  // this G: nothing strict.)
+  if (gp->gcscan_gen == ms.gen && gp->gcscan_sp >= reinterpret_cast<std::uintptr_t>(gp->stack.lo) &&
+      gp->gcscan_sp <= hi) {
     strict_lo = sp > gp->gcscan_sp ? sp : gp->gcscan_sp;
     if (gp->gcscan_cleared) strict_lo = sp;
   }

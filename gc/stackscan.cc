@@ -75,7 +75,7 @@ void clear_below_scan(G* gp) {
 }
 
 // Not running: scan under the gcscan lock. True when done.
-bool scan_stopped(MarkState& ms, G* gp) {
+bool scan_stopped(MarkState& ms, G* gp, std::uint32_t gen) {
   // No stop of the world may fall while we hold gcscan: an M switching gp to
   // running spins on it (on g0, where the stop cannot reach it).
   base::NoSuspend ns;
@@ -85,6 +85,8 @@ bool scan_stopped(MarkState& ms, G* gp) {
   bool done = true;
   switch (st) {
     case GStatus::dead:
+      gp->gcscan_sp = UINTPTR_MAX;  // a reused G must not inherit a strict part
+      gp->gcscan_cleared = false;
       break;
     case GStatus::running:
       done = false;
@@ -101,12 +103,15 @@ bool scan_stopped(MarkState& ms, G* gp) {
       clear_below_scan(gp);
       break;
   }
+  // Recorded before the goroutine can be reused or run again (newproc
+  // resets these under no lock once gcscan is 0).
+  if (done) gp->gcscan_gen = gen;
   gp->gcscan.store(0, std::memory_order_seq_cst);
   return done;
 }
 
 // Running: stop its thread in the signal handler. True when done.
-bool scan_running(MarkState& ms, G* gp, M* self) {
+bool scan_running(MarkState& ms, G* gp, M* self, std::uint32_t gen) {
   M* m = gp->m;
   if (m == nullptr || m == self) return false;
   base::NoSuspend ns;  // we must not be stopped while we hold another thread stopped
@@ -145,6 +150,7 @@ bool scan_running(MarkState& ms, G* gp, M* self) {
     scan_closure(ms, gp);
     scan_range_from(ms, gp, m->suspended_sp - 128);  // the red zone too
     clear_below_scan(gp);
+    gp->gcscan_gen = gen;  // while its thread is held
     done = true;
   }
   m->scan_state.store(0, std::memory_order_release);
@@ -155,11 +161,8 @@ bool scan_running(MarkState& ms, G* gp, M* self) {
 }  // namespace
 
 bool scan_goroutine_stack(MarkState& ms, G* gp, M* self, std::uint32_t gen) {
-  bool done = gp->status.load(std::memory_order_acquire) == GStatus::running
-                  ? scan_running(ms, gp, self)
-                  : scan_stopped(ms, gp);
-  if (done) gp->gcscan_gen = gen;
-  return done;
+  return gp->status.load(std::memory_order_acquire) == GStatus::running ? scan_running(ms, gp, self, gen)
+                                                                       : scan_stopped(ms, gp, gen);
 }
 
 }  // namespace gort::gc
