@@ -44,7 +44,7 @@ missing = [k for k in ['${keys}'] if k not in d]
 assert not missing, 'missing keys: %s' % missing
 assert d['verification']['ok'] is True, d['verification']
 assert all(k in d['pause_ns'] for k in ('p50', 'p99', 'max')), d['pause_ns']
-assert d['workloads'] and all('name' in w and 'ops' in w and w['ops'] > 0 for w in d['workloads']), d['workloads']
+assert d['workloads'] and all('name' in w and 'ops' in w for w in d['workloads']) and sum(w['ops'] for w in d['workloads']) > 0, d['workloads']
 "
     INPUT_FILE "${json_file}" RESULT_VARIABLE prc OUTPUT_VARIABLE pout ERROR_VARIABLE perr)
   file(REMOVE "${json_file}")
