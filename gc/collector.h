@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "gort/gc.h"  // parse_byte_count
+
 namespace gort::gc {
 
 enum class Phase : std::uint8_t { off, mark, mark_termination };
@@ -53,10 +55,6 @@ struct Collector {
 // Constant-initialised (no guard on the allocation fast path).
 extern Collector g_collector;
 inline Collector& collector() { return g_collector; }
-
-// Go's parseByteCount (GOMEMLIMIT's syntax): digits with an optional B, KiB,
-// MiB, GiB or TiB suffix. False if malformed or out of range.
-bool parse_byte_count(const char* s, std::int64_t* out);
 
 // Reads GODEBUG, GOGC and GOMEMLIMIT (once, at boot).
 void collector_init_from_env();

@@ -69,6 +69,13 @@ ParseResult fail(std::string msg) {
   return r;
 }
 
+// A whole number from 1 to max; returns an error phrase (empty: fine).
+std::string parse_count(std::string_view value, std::uint64_t max, std::uint64_t* v) {
+  if (std::string err = parse_uint(value, max, v); !err.empty()) return "value " + err;
+  if (*v == 0) return "value must be at least 1";
+  return {};
+}
+
 // Applies one flag's value; returns an error phrase (empty: fine).
 std::string apply(std::string_view name, std::string_view value, Options* o) {
   std::uint64_t v;
@@ -88,14 +95,12 @@ std::string apply(std::string_view name, std::string_view value, Options* o) {
     return err.empty() ? err : "value " + err;
   }
   if (name == "--goroutines") {
-    if (!(err = parse_uint(value, 100000, &v)).empty()) return "value " + err;
-    if (v == 0) return "value must be at least 1";
+    if (!(err = parse_count(value, 100000, &v)).empty()) return err;
     o->goroutines = static_cast<int>(v);
     return {};
   }
   if (name == "--live-mb") {
-    if (!(err = parse_uint(value, 1 << 20, &v)).empty()) return "value " + err;
-    if (v == 0) return "value must be at least 1";
+    if (!(err = parse_count(value, 1 << 20, &v)).empty()) return err;
     o->live_mb = static_cast<std::int64_t>(v);
     return {};
   }
@@ -122,8 +127,7 @@ std::string apply(std::string_view name, std::string_view value, Options* o) {
     return {};
   }
   if (name == "--procs") {
-    if (!(err = parse_uint(value, 1024, &v)).empty()) return "value " + err;
-    if (v == 0) return "value must be at least 1";
+    if (!(err = parse_count(value, 1024, &v)).empty()) return err;
     o->procs = static_cast<int>(v);
     return {};
   }

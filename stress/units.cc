@@ -1,6 +1,8 @@
 // stress/units.cc — see units.h.
 #include "units.h"
 
+#include "gort/gc.h"
+
 #include <cstdio>
 
 namespace stress {
@@ -67,26 +69,9 @@ std::string parse_duration(std::string_view s, std::chrono::nanoseconds* out) {
 }
 
 std::string parse_bytes(std::string_view s, std::int64_t* out) {
-  const std::string bad =
-      "must be a byte count such as 512MiB, 2GiB or 1048576 (got '" + std::string(s) + "')";
   if (s.empty()) return "is empty";
-  std::uint64_t mult = 1;
-  std::string_view digits = s;
-  static constexpr struct {
-    const char* suffix;
-    std::uint64_t mult;
-  } kSuffixes[] = {{"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"TiB", 1ull << 40}, {"B", 1}};
-  for (const auto& k : kSuffixes) {
-    std::string_view suf = k.suffix;
-    if (s.size() > suf.size() && s.substr(s.size() - suf.size()) == suf) {
-      digits = s.substr(0, s.size() - suf.size());
-      mult = k.mult;
-      break;
-    }
-  }
-  std::uint64_t v;
-  if (!parse_uint(digits, static_cast<std::uint64_t>(INT64_MAX) / mult, &v).empty()) return bad;
-  *out = static_cast<std::int64_t>(v * mult);
+  if (!gort::gc::parse_byte_count(std::string(s).c_str(), out))
+    return "must be a byte count such as 512MiB, 2GiB or 1048576 (got '" + std::string(s) + "')";
   return {};
 }
 

@@ -9,13 +9,9 @@
 //   parse_duration  "10s", "500ms", "1m30s"   Go's time.ParseDuration units
 //                                              (ns, us/µs, ms, s, m, h),
 //                                              fractions allowed ("1.5s")
-//   parse_bytes     "512MiB", "1GiB", "4096"  Go's GOMEMLIMIT syntax: a number
-//                                              with an optional B, KiB, MiB,
-//                                              GiB or TiB suffix
-//
-// parse_bytes repeats the grammar of gort's GOMEMLIMIT parser
-// (gc::parse_byte_count in gc/cycle.cc), which is internal to the runtime;
-// the public API has no byte-count parser.
+//   parse_bytes     "512MiB", "1GiB", "4096"  Go's GOMEMLIMIT syntax, parsed by
+//                                              gort's own GOMEMLIMIT parser
+//                                              (gort::gc::parse_byte_count)
 #pragma once
 
 #include <chrono>

@@ -691,6 +691,10 @@ int set_gc_percent(int percent);
 // the goal becomes the smaller of GOGC's and the limit's. Negative only
 // reads. Returns the old value (INT64_MAX: no limit).
 std::int64_t set_memory_limit(std::int64_t limit);
+// Go's parseByteCount, the syntax of GOMEMLIMIT: digits with an optional B,
+// KiB, MiB, GiB or TiB suffix. False if malformed or out of range (then *out
+// is unchanged).
+bool parse_byte_count(const char* s, std::int64_t* out);
 
 }  // namespace gort::gc
 
