@@ -1,35 +1,10 @@
-# tests/stress_tool_check.cmake — runs gort-stress once and checks the result.
+# tests/stress_tool_check.cmake — the JSON check of gort-stress's --json run,
+# included by check_exit.cmake (-DEXTRA_CHECK=...) after its own checks.
 #
-#   cmake -DCMD=<gort-stress> -DARGS=<args, separated by |> -DEXPECT_CODE=<n>
-#         [-DEXPECT_STDERR_MATCH=<regex>] [-DEXPECT_STDOUT_MATCH=<regex>]
-#         [-DJSON_KEYS=<keys separated by |>] [-DPYTHON=<python3>]
-#         [-DTIMEOUT=<s>] -P stress_tool_check.cmake
+#   -DJSON_KEYS=<keys separated by |> -DPYTHON=<python3>
 #
-# JSON_KEYS: stdout must parse as one JSON object (python3's json module)
-# holding every key listed, with verification.ok true and one entry in
-# "workloads" per workload run.
-if(NOT DEFINED CMD OR NOT DEFINED EXPECT_CODE)
-  message(FATAL_ERROR "stress_tool_check.cmake: CMD and EXPECT_CODE are required")
-endif()
-if(NOT DEFINED TIMEOUT)
-  set(TIMEOUT 60)
-endif()
-string(REPLACE "|" ";" args "${ARGS}")
-execute_process(COMMAND "${CMD}" ${args}
-  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT ${TIMEOUT})
-set(ok TRUE)
-if(NOT "${rc}" STREQUAL "${EXPECT_CODE}")
-  message(SEND_ERROR "exit status: expected ${EXPECT_CODE}, got '${rc}'")
-  set(ok FALSE)
-endif()
-if(DEFINED EXPECT_STDERR_MATCH AND NOT "${err}" MATCHES "${EXPECT_STDERR_MATCH}")
-  message(SEND_ERROR "stderr: expected a match for [${EXPECT_STDERR_MATCH}]")
-  set(ok FALSE)
-endif()
-if(DEFINED EXPECT_STDOUT_MATCH AND NOT "${out}" MATCHES "${EXPECT_STDOUT_MATCH}")
-  message(SEND_ERROR "stdout: expected a match for [${EXPECT_STDOUT_MATCH}]")
-  set(ok FALSE)
-endif()
+# stdout must parse as one JSON object (python3's json module) holding every
+# key listed, with verification.ok true and the workloads' entries.
 if(DEFINED JSON_KEYS)
   # execute_process cannot feed a variable to stdin: the output goes through a file.
   string(RANDOM LENGTH 8 tag)
@@ -52,7 +27,4 @@ assert d['workloads'] and all('name' in w and 'ops' in w for w in d['workloads']
     message(SEND_ERROR "JSON check failed: ${perr}")
     set(ok FALSE)
   endif()
-endif()
-if(NOT ok)
-  message(FATAL_ERROR "${CMD} ${args}: exit ${rc}\nstdout [${out}]\nstderr [${err}]")
 endif()
