@@ -22,13 +22,13 @@ constexpr std::uintptr_t kCanaryBytes = 64;  // sched/stack.cc keeps its canary 
 
 }  // namespace
 
-void clear_dead_stack(gort::detail::G* gp, std::uintptr_t sp) {
+bool clear_dead_stack(gort::detail::G* gp, std::uintptr_t sp) {
   auto lo = reinterpret_cast<std::uintptr_t>(gp->stack.lo);
   auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
-  if (lo == 0 || sp <= lo || sp > hi) return;
+  if (lo == 0 || sp <= lo || sp > hi) return false;
   sp &= ~std::uintptr_t{7};
   std::uintptr_t from = lo + kCanaryBytes;
-  if (sp <= from) return;
+  if (sp <= from) return true;  // nothing below the canary to clear
   // Whole pages between the canary's page and sp's page are returned; the
   // partial pages at both ends are zeroed in place.
   std::uintptr_t first_page = (lo + kPage) & ~(kPage - 1);
@@ -40,6 +40,7 @@ void clear_dead_stack(gort::detail::G* gp, std::uintptr_t sp) {
   } else {
     zero_words(from, sp);
   }
+  return true;
 }
 
 }  // namespace gort::gc

@@ -33,7 +33,8 @@ namespace gort::gc {
 // Zeroes gp's stack from its low end (above the overflow canary) up to sp,
 // which must be the lowest live address of a goroutine held still (its saved
 // context, or a suspended stack pointer less the red zone). Pages wholly
-// below sp go back to the OS (they read as zeros after).
-void clear_dead_stack(gort::detail::G* gp, std::uintptr_t sp);
+// below sp go back to the OS (they read as zeros after). False if there was
+// nothing to clear (no stack, or sp not inside it).
+bool clear_dead_stack(gort::detail::G* gp, std::uintptr_t sp);
 
 }  // namespace gort::gc

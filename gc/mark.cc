@@ -391,11 +391,7 @@ void scan_goroutine(G* gp, void* ctx) {
       gp->gcscan_cleared = false;
       // gccheckmark: the memory below a held goroutine's live stack is dead
       // (gc/deadstack.h); not so below a blocking call's spill point.
-      if (collector().settings.checkmark && st != GStatus::syscall &&
-          sp > reinterpret_cast<std::uintptr_t>(gp->stack.lo)) {
-        clear_dead_stack(gp, sp);
-        gp->gcscan_cleared = true;
-      }
+      if (collector().settings.checkmark && st != GStatus::syscall) gp->gcscan_cleared = clear_dead_stack(gp, sp);
     }
     return;
   }

@@ -49,14 +49,10 @@ void scan_closure(MarkState& ms, G* gp) {
 void scan_range_from(MarkState& ms, G* gp, std::uintptr_t sp) {
   auto lo = reinterpret_cast<std::uintptr_t>(gp->stack.lo);
   auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
-  if (lo == 0) {
-    // No stack yet. The one it gets when it first runs comes from the pool
-    // and holds whatever a dead goroutine left there, which no scan read:
-    // gccheckmark must not hold any of it (an empty strict part).
-    gp->gcscan_sp = UINTPTR_MAX;
-    gp->gcscan_cleared = false;
-    return;
-  }
+  // No stack yet: nothing to scan, and the scan point stays newproc's
+  // "nothing scanned" (the pool stack it gets later holds a dead goroutine's
+  // words, which gccheckmark must not hold strictly).
+  if (lo == 0) return;
   if (sp < lo || sp > hi) sp = lo;  // unknown: all of it
   gp->gcscan_sp = sp;
   gp->gcscan_cleared = false;
@@ -67,11 +63,7 @@ void scan_range_from(MarkState& ms, G* gp, std::uintptr_t sp) {
 // gccheckmark: after the scan of a goroutine held still, its memory below
 // the scanned part is dead; clear it (gc/deadstack.h).
 void clear_below_scan(G* gp) {
-  if (!collector().settings.checkmark || gp->gcscan_sp == UINTPTR_MAX ||
-      gp->gcscan_sp <= reinterpret_cast<std::uintptr_t>(gp->stack.lo))
-    return;
-  clear_dead_stack(gp, gp->gcscan_sp);
-  gp->gcscan_cleared = true;
+  if (collector().settings.checkmark) gp->gcscan_cleared = clear_dead_stack(gp, gp->gcscan_sp);
 }
 
 // Not running: scan under the gcscan lock. True when done.
@@ -84,9 +76,7 @@ bool scan_stopped(MarkState& ms, G* gp, std::uint32_t gen) {
   GStatus st = gp->status.load(std::memory_order_seq_cst);
   bool done = true;
   switch (st) {
-    case GStatus::dead:
-      gp->gcscan_sp = UINTPTR_MAX;  // a reused G must not inherit a strict part
-      gp->gcscan_cleared = false;
+    case GStatus::dead:  // (newproc resets the scan record when it reuses the G)
       break;
     case GStatus::running:
       done = false;
