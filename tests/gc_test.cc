@@ -250,12 +250,7 @@ TEST(GC, ObjectOnlyInARegisterAcrossABlockingCallSurvives) {
     ok = gc::heap_object_allocated(n) && n->intact() && n->value == 31;
     state.store(3);
   });
-  while (state.load() != 1) gort::yield();
-  scrub_stack();
-  gc::collect();
-  EXPECT_TRUE(allocated(seen));
-  state.store(2);
-  while (state.load() != 3) gort::yield();
+  collect_while_it_spins(state, seen);  // (it waits in a blocking call, not spinning)
   EXPECT_TRUE(ok.load());
 }
 
