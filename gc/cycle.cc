@@ -35,6 +35,7 @@
 #include "gort/sched.h"
 #include "gort/sync.h"
 #include "gc/special.h"
+#include "gc/specials_table.h"
 #include "gc/stackscan.h"
 #include "gc/work.h"
 #include "gc/limiter.h"
@@ -311,11 +312,8 @@ void finish_cycle_stopped(MarkState& ms, bool sweep_now) {
   if (g_testing_after_mark != nullptr) g_testing_after_mark();
   if (c.settings.checkmark) checkmark_pass();
   t.heap1 = h.live_bytes.load(std::memory_order_relaxed);
-  // Weak pointers to unmarked objects clear; finalizers of unmarked objects
-  // are queued and their objects kept (what those reach is marked already).
-  process_specials_stopped(ms);
-  while (work_get(ms, SIZE_MAX) != 0 || ms.work.len != 0) drain(ms);
-  flush_mark_counts(ms);
+  // Weak pointers to unmarked objects and finalizers of unmarked objects are
+  // the sweep's (gc/specials_table.h): nothing here grows with their number.
 
   // What was marked (and allocated black) is the live heap. Every cache
   // lets its spans go, and the sweep of this cycle's garbage begins.
@@ -458,8 +456,13 @@ void sweeper_main() {
   become_system_goroutine();
   for (;;) {
     g_sweeper_parker.park(WaitReason::gc_sweep_wait);
-    for (int n = 1; sweep_one(); n++)
-      if (n % 64 == 0) gort::yield();
+    for (int n = 1; sweep_one(); n++) {
+      if (n % 64 == 0) {
+        finalizers_wake_if_queued();
+        gort::yield();
+      }
+    }
+    finalizers_wake_if_queued();
     scavenge();
   }
 }
@@ -556,6 +559,7 @@ void start_cycle(bool forced, std::uint32_t expect) {
   ensure_gc_goroutines();
   workers_ensure();  // GOMAXPROCS may have grown
   finish_sweep();  // the last cycle's sweep, before this one's pause
+  finalizers_wake_if_queued();
   StartArgs a{forced, expect, false};
   stw_mutex_lock();
   systemstack(start_cycle_on_g0, &a);
@@ -619,6 +623,7 @@ void full_cycle(bool forced) {
   start_cycle(forced, n);
   wait_completed(n + 1);
   finish_sweep();  // and its sweep, as runtime.GC does
+  finalizers_wake_if_queued();
 }
 }  // namespace
 
@@ -729,7 +734,7 @@ void drain() {
   }
 }
 
-void cycle_end() {
+void cycle_end_before_sweep() {
   gort::detail::stw_mutex_lock();
   gort::detail::systemstack(end_on_g0, nullptr);
   gort::detail::stw_mutex_unlock();
@@ -738,7 +743,18 @@ void cycle_end() {
   g_ms = nullptr;
   finalizers_wake();
   notify_completed();
-  finish_sweep();
 }
+
+void sweep_rest() {
+  finish_sweep();
+  finalizers_wake_if_queued();
+}
+
+void cycle_end() {
+  cycle_end_before_sweep();
+  sweep_rest();
+}
+
+std::size_t special_records() { return specials_count(); }
 
 }  // namespace gort::gc::testing

@@ -70,7 +70,7 @@ namespace {
 
 Span* make_span_struct(std::uintptr_t base, std::uint32_t npages, std::uint32_t nelems) {
   std::uint32_t nwords = (nelems + 63) / 64;
-  std::size_t bytes = sizeof(Span) + std::size_t{nwords} * 2 * sizeof(std::uint64_t);
+  std::size_t bytes = sizeof(Span) + std::size_t{nwords} * 3 * sizeof(std::uint64_t);
   void* mem = base::rt_alloc(bytes, alignof(Span));
   if (mem == nullptr) gort::detail::throw_("runtime: out of memory");
   std::memset(mem, 0, bytes);
@@ -82,6 +82,7 @@ Span* make_span_struct(std::uintptr_t base, std::uint32_t npages, std::uint32_t 
   auto* words = reinterpret_cast<std::uint64_t*>(s + 1);
   s->alloc_bits = words;
   s->mark_bits = reinterpret_cast<std::atomic<std::uint64_t>*>(words + nwords);
+  s->special_bits = words + 2 * std::size_t{nwords};
   return s;
 }
 
@@ -106,6 +107,7 @@ Span* Heap::new_small_span(Central* c) {
   s->central = c;
   s->needzero = !fresh;
   s->sweepgen.store(sweepgen.load(std::memory_order_acquire), std::memory_order_relaxed);
+  s->specials_sg.store(s->sweepgen.load(std::memory_order_relaxed), std::memory_order_relaxed);
   s->reset_alloc_cursor();
   pages.set_span(mem, sc.span_pages, s);
   __atomic_store_n(&s->in_use, true, __ATOMIC_RELEASE);
@@ -125,6 +127,7 @@ Span* Heap::new_large_span(std::size_t size, const TypeInfo* type, SpanKind kind
   s->kind = kind;
   s->type = type;
   s->sweepgen.store(sweepgen.load(std::memory_order_acquire), std::memory_order_relaxed);
+  s->specials_sg.store(s->sweepgen.load(std::memory_order_relaxed), std::memory_order_relaxed);
   // The one slot is handed out at once.
   s->freeindex = 1;
   s->alloc_count = 1;

@@ -4,6 +4,7 @@
 #include "gc/collector.h"
 #include "gc/deadstack.h"
 #include "gc/special.h"
+#include "gc/specials_table.h"
 #include "gc/work.h"
 
 #include <sys/ucontext.h>

@@ -1,6 +1,6 @@
 // gc/slottable.h — pointer-sized slots for handles that live outside the
-// heap: gc::Root (roots.cc, scanned every cycle) and gc::Weak (special.cc,
-// never scanned, cleared when their object dies).
+// heap: gc::Root (roots.cc, scanned every cycle). (gc::Weak has cells of its
+// own, gc/specials_table.h.)
 //
 // Slots live in chunks that are never freed; a free slot holds the address
 // of the next free slot (memory outside the heap, which every reader of the

@@ -17,6 +17,10 @@
 // index is below freeindex or its alloc bit is set. mark_bits is set by the
 // collector (atomically: several markers may race); sweeping makes the mark
 // bits the new alloc bits and clears the marks.
+//
+// special_bits marks the slots that may have specials (a finalizer or weak
+// pointers, gc/specials_table.h): set when one is added, cleared by the
+// sweep when the object dies. The sweep looks up only those of the dead.
 #pragma once
 
 #include <atomic>
@@ -59,6 +63,11 @@ struct Span {
   // Sweep state against Heap::sweepgen (sg, which grows by 2 per cycle):
   // sg-2 unswept, sg-1 being swept, sg swept (gc/sweep.cc).
   std::atomic<std::uint32_t> sweepgen{0};
+  // The sweepgen at which the sweep last dealt with this span's dead
+  // objects' specials (set before it clears any mark bit), and whether any
+  // slot ever had a special (a span without is not looked at for them).
+  std::atomic<std::uint32_t> specials_sg{0};
+  std::atomic<bool> has_specials{false};
 
   // Allocation (by the owning cache only).
   std::uint32_t freeindex = 0;
@@ -70,6 +79,7 @@ struct Span {
   std::uint64_t* alloc_bits = nullptr;
   std::atomic<std::uint64_t>* mark_bits = nullptr;
   std::uint64_t* check_bits = nullptr;  // gccheckmark's own marks (allocated when used)
+  std::uint64_t* special_bits = nullptr;  // slots that may have specials (atomic access)
 
   std::uintptr_t limit() const { return base + std::uintptr_t{nelems} * elemsize; }
 
@@ -78,6 +88,11 @@ struct Span {
     return static_cast<std::uint32_t>((static_cast<std::uint64_t>(addr - base) * div_mul) >> 32);
   }
   std::uintptr_t object_at(std::uint32_t idx) const { return base + std::uintptr_t{idx} * elemsize; }
+
+  void note_special(std::uint32_t idx) {
+    __atomic_fetch_or(&special_bits[idx / 64], std::uint64_t{1} << (idx % 64), __ATOMIC_RELAXED);
+    if (!has_specials.load(std::memory_order_relaxed)) has_specials.store(true, std::memory_order_release);
+  }
 
   bool allocated(std::uint32_t idx) const {
     return idx < __atomic_load_n(&freeindex, __ATOMIC_ACQUIRE) ||

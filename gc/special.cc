@@ -2,7 +2,6 @@
 #include "gc/special.h"
 
 #include <cstring>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -14,7 +13,8 @@
 #include "gc/heap.h"
 #include "gc/mark.h"
 #include "gc/parker.h"
-#include "gc/slottable.h"
+#include "gc/specials_table.h"
+#include "gc/sweep.h"
 #include "gc/work.h"
 #include "gort/gc.h"
 #include "gort/sched.h"
@@ -31,11 +31,10 @@ struct Ready {
   FinalizerFn fn;
 };
 
+// The queue of finalizers whose objects died, filled by the sweep
+// (gc/specials_table.h has the records of those still alive).
 struct Finalizers {
   base::Lock lock;
-  std::unordered_map<std::uintptr_t, FinalizerFn, std::hash<std::uintptr_t>, std::equal_to<>,
-                     base::RtAllocator<std::pair<const std::uintptr_t, FinalizerFn>>>
-      table;
   // Queued finalizers, run in order from ready[head]: taking one is O(1)
   // (erasing the vector's front was O(n) per finalizer, quadratic for a
   // backlog: gort-stress measured 70,000 of 160,000 still waiting after
@@ -59,13 +58,6 @@ Finalizers& fins() {
 void scan_fn(MarkState& ms, const FinalizerFn& fn) {
   if (fn.fn != nullptr && fn.size != 0)
     scan_conservative(ms, fn.fn, static_cast<const char*>(fn.fn) + fn.size);
-}
-
-// ---- weak slots: a slot table the collector never scans ----------------------------------
-
-SlotTable& weak_table() {
-  static SlotTable* t = new (base::rt_alloc(sizeof(SlotTable), alignof(SlotTable))) SlotTable();
-  return *t;
 }
 
 // ---- the finalizer goroutine --------------------------------------------------------------
@@ -110,17 +102,6 @@ void finalizer_main() {
 
 // ---- the collector's side ---------------------------------------------------------------
 
-void mark_finalizer_roots(MarkState& ms) {
-  Finalizers& f = fins();
-  base::Guard<base::Lock> g(f.lock);
-  ms.root_kind = "finalizer";
-  for (auto& [obj, fn] : f.table) {
-    scan_fn(ms, fn);
-    mark_referents(ms, obj);
-  }
-  ms.root_kind = nullptr;
-}
-
 void mark_finalizer_queue(MarkState& ms) {
   Finalizers& f = fins();
   base::Guard<base::Lock> g(f.lock);
@@ -133,33 +114,10 @@ void mark_finalizer_queue(MarkState& ms) {
   ms.root_kind = nullptr;
 }
 
-std::size_t process_specials_stopped(MarkState& ms) {
-  // Weak pointers first: a finalizer's resurrection does not bring them back.
-  {
-    SlotTable& t = weak_table();
-    base::Guard<base::Lock> g(t.lock);
-    for (SlotTable::Chunk* c = t.chunks(); c != nullptr; c = c->next) {
-      for (void*& slot : c->slots) {
-        auto v = reinterpret_cast<std::uintptr_t>(slot);
-        if (v - detail::g_heap_base >= detail::g_heap_size) continue;  // null or a free-list link
-        if (!object_marked(v)) slot = nullptr;
-      }
-    }
-  }
+void queue_finalizer(std::uintptr_t obj, const FinalizerFn& fn) {
   Finalizers& f = fins();
   base::Guard<base::Lock> g(f.lock);
-  std::size_t queued = 0;
-  for (auto it = f.table.begin(); it != f.table.end();) {
-    if (object_marked(it->first)) {
-      ++it;
-      continue;
-    }
-    f.ready.push_back(Ready{it->first, it->second});
-    mark_conservative(ms, it->first);  // it survives this cycle
-    it = f.table.erase(it);
-    queued++;
-  }
-  return queued;
+  f.ready.push_back(Ready{obj, fn});
 }
 
 void finalizers_wake() {
@@ -169,6 +127,11 @@ void finalizers_wake() {
     if (!f.pending()) return;
   }
   g_fg_parker.kick();
+}
+
+void finalizers_wake_if_queued() {
+  if (g_finalizers_queued.load(std::memory_order_relaxed) && g_finalizers_queued.exchange(false))
+    finalizers_wake();
 }
 
 void start_finalizer_goroutine() {
@@ -208,65 +171,44 @@ void set_finalizer_erased(void* obj, FinalizerFn fn) {
     release();
     fin_throw("gort::gc::set_finalizer: pointer not at beginning of allocated block");
   }
-  Finalizers& f = fins();
   if (fn.fn == nullptr) {  // clear
     FinalizerFn old{};
-    {
-      base::Guard<base::Lock> g(f.lock);
-      auto it = f.table.find(addr);
-      if (it == f.table.end()) return;
-      old = it->second;
-      f.table.erase(it);
-    }
+    if (!specials_remove_finalizer(addr, &old)) return;
     old.destroy(old.fn);
     base::rt_free(old.fn);
     return;
   }
   if (gort::detail::getg() != nullptr) start_finalizer_goroutine();
-  bool already;
-  {
-    base::Guard<base::Lock> g(f.lock);
-    already = f.table.count(addr) != 0;
-    if (!already) f.table.emplace(addr, fn);
-  }
-  if (already) {
+  if (!specials_add_finalizer(addr, fn)) {
     release();
     fin_throw("gort::gc::set_finalizer: finalizer already set");
   }
-  bool marking;
-  {
-    base::Guard<base::Lock> g(f.lock);
-    marking = collector().phase.load(std::memory_order_acquire) == Phase::mark;
-    if (marking) {
-      // The mark may have passed the table already: do its part now.
-      base::NoSuspend ns;
-      std::uintptr_t grey[256];
-      MarkState ms;
-      ms.work.data = grey;
-      ms.work.cap = 256;
-      ms.work.fixed = true;
-      scan_fn(ms, fn);
-      mark_referents(ms, addr);
-      while (ms.work.len != 0) drain_n(ms, 64);
-      flush_mark_counts(ms);
-      ms.work.data = nullptr;
-      ms.work.cap = 0;
-      ms.work.fixed = false;
-    }
+  // No pause in between: if the mark is on now, it may have passed the
+  // table already, so do its part; if it starts later, its root job finds
+  // the record (added above).
+  base::NoSuspend ns;
+  if (collector().phase.load(std::memory_order_acquire) == Phase::mark) {
+    std::uintptr_t grey[256];
+    MarkState ms;
+    ms.work.data = grey;
+    ms.work.cap = 256;
+    ms.work.fixed = true;
+    scan_fn(ms, fn);
+    mark_referents(ms, addr);
+    while (ms.work.len != 0) drain_n(ms, 64);
+    flush_mark_counts(ms);
+    ms.work.data = nullptr;
+    ms.work.cap = 0;
+    ms.work.fixed = false;
   }
 }
 
-void** weak_slot_alloc(void* target) { return weak_table().alloc(target); }
+void** weak_slot_alloc(void* target) { return &weak_cell_new(target)->target; }
 
-void weak_slot_free(void** slot) { weak_table().free(slot); }
+// The slot is a cell's first member.
+void weak_slot_free(void** slot) { weak_cell_free(reinterpret_cast<WeakCell*>(slot)); }
 
-void* weak_slot_get(void** slot) {
-  base::NoSuspend ns;  // mark termination (which clears slots) cannot fall in between
-  void* v = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-  if (v != nullptr && __atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE))
-    barrier_record(0, reinterpret_cast<std::uintptr_t>(v));
-  return v;
-}
+void* weak_slot_get(void** slot) { return weak_cell_get(reinterpret_cast<WeakCell*>(slot)); }
 
 }  // namespace detail
 

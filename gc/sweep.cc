@@ -17,15 +17,25 @@
 // it); only the list walk frees empty spans, under their Central's lock, if
 // no cache holds them. The next cycle starts only once the list is done
 // (finish_sweep), so marking never sees an unswept span.
+//
+// Specials (gc/specials_table.h) come first in a span's sweep, while its mark
+// bits still say what died: weak pointers to its dead objects are cleared,
+// and a dead object with a finalizer is revived (its mark bit set) and its
+// finalizer queued. Only then is specials_sg published and are mark bits
+// cleared (with release stores: gc::Weak's read relies on that order).
 #include "gc/sweep.h"
 
 #include <cstring>
 
 #include "gc/collector.h"
 #include "gc/heap.h"
+#include "gc/special.h"
+#include "gc/specials_table.h"
 #include "base/lock.h"
 
 namespace gort::gc {
+
+std::atomic<bool> g_finalizers_queued{false};
 
 namespace {
 
@@ -70,6 +80,23 @@ std::uint64_t valid_mask(const Span* s, std::uint32_t w) {
 // no cache holds it; returns false then.
 bool sweep_span(Span* s, SweepTotals& t, bool poison, bool may_free) {
   Heap& h = heap();
+  std::uint32_t sg = h.sweepgen.load(std::memory_order_acquire);
+  if (s->has_specials.load(std::memory_order_acquire)) {
+    for (std::uint32_t w = 0; w < s->nwords; w++) {
+      std::uint64_t valid = valid_mask(s, w);
+      std::uint64_t alloc = (s->alloc_bits[w] | handed_out_mask(s, w)) & valid;
+      std::uint64_t mark = s->mark_bits[w].load(std::memory_order_relaxed);
+      std::uint64_t dead = alloc & ~mark & __atomic_load_n(&s->special_bits[w], __ATOMIC_RELAXED);
+      if (dead == 0) continue;
+      std::uint64_t revived = sweep_specials_word(s, w, dead, queue_finalizer);
+      if (revived != 0) {
+        s->mark_bits[w].fetch_or(revived, std::memory_order_relaxed);
+        t.revived_objects += static_cast<std::uint64_t>(__builtin_popcountll(revived));
+        g_finalizers_queued.store(true, std::memory_order_relaxed);
+      }
+    }
+  }
+  s->specials_sg.store(sg, std::memory_order_release);
   std::uint32_t live = 0, freed = 0;
   for (std::uint32_t w = 0; w < s->nwords; w++) {
     std::uint64_t valid = valid_mask(s, w);
@@ -88,13 +115,14 @@ bool sweep_span(Span* s, SweepTotals& t, bool poison, bool may_free) {
     }
     live += static_cast<std::uint32_t>(__builtin_popcountll(mark));
     s->alloc_bits[w] = mark;
-    s->mark_bits[w].store(0, std::memory_order_relaxed);
+    s->mark_bits[w].store(0, std::memory_order_release);
   }
   std::uint64_t slot_bytes = s->sizeclass == 0 ? std::uint64_t{s->npages} * kPageSize : s->elemsize;
   t.freed_objects += freed;
   t.freed_bytes += freed * slot_bytes;
   t.live_objects += live;
   t.live_bytes += live * slot_bytes;
+  t.revived_bytes = t.revived_objects * slot_bytes;
   if (freed != 0) s->needzero = true;
   s->alloc_count = live;
   if (s->sizeclass == 0) {
@@ -121,7 +149,13 @@ bool sweep_span(Span* s, SweepTotals& t, bool poison, bool may_free) {
 namespace {
 
 void add_totals(const SweepTotals& t) {
-  if (t.freed_objects != 0) heap().frees.fetch_add(t.freed_objects, std::memory_order_relaxed);
+  Heap& h = heap();
+  if (t.freed_objects != 0) h.frees.fetch_add(t.freed_objects, std::memory_order_relaxed);
+  // Objects revived for their finalizers were not in the mark's count.
+  if (t.revived_objects != 0) {
+    h.objects.fetch_add(static_cast<std::int64_t>(t.revived_objects), std::memory_order_relaxed);
+    h.live_bytes.fetch_add(static_cast<std::int64_t>(t.revived_bytes), std::memory_order_relaxed);
+  }
 }
 
 // Claims s for sweeping; false if someone else has (or had) it.

@@ -1,6 +1,7 @@
 // gc/sweep.h — sweeping spans after a mark (gc/sweep.cc explains it).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace gort::gc {
@@ -10,7 +11,13 @@ struct Span;
 struct SweepTotals {
   std::uint64_t freed_objects = 0, freed_bytes = 0;
   std::uint64_t live_objects = 0, live_bytes = 0;
+  std::uint64_t revived_objects = 0, revived_bytes = 0;  // kept for their finalizers
 };
+
+// Set when a sweep queued a finalizer: finalizers_wake_if_queued()
+// (gc/special.h) wakes the finalizer goroutine, which a sweep cannot do
+// itself (it may run inside allocation, or with the world stopped).
+extern std::atomic<bool> g_finalizers_queued;
 
 // Mark termination, world stopped, caches released: every span becomes
 // "unswept" and the sweep list is the list of all spans.

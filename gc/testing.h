@@ -8,8 +8,10 @@
 //   scan_roots(); drain();      // root handles, ranges; grey objects
 //   cycle_end();                // the termination pause: the stacks not yet
 //                               // scanned, what is left, checkmark, sweep
+//                               // (= cycle_end_before_sweep(); sweep_rest();)
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace gort::gc {
@@ -26,5 +28,9 @@ bool scan_stack_of(std::int64_t goid);
 void scan_roots();
 void drain();
 void cycle_end();
+void cycle_end_before_sweep();  // the pause only: the sweep is still to do
+void sweep_rest();               // sweeps what is left, wakes the finalizers
+// Objects with a finalizer or weak pointers (gc/specials_table.h).
+std::size_t special_records();
 
 }  // namespace gort::gc::testing

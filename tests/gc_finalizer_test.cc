@@ -4,9 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
+#include "gc/testing.h"
 #include "gort/gort.h"
 #include "test_util.h"
 
@@ -193,3 +195,46 @@ TEST(GCWeak, CopiesAreIndependentAndDoNotKeepTheObject) {
     EXPECT_EQ(b.get(), nullptr);
   });
 }
+
+// Weak pointers and finalizers are dealt with by the sweep, not in the
+// termination pause (gc/specials_table.h). Between the pause and the sweep
+// of its span, a dead object is still named by its weak pointer, which must
+// read null nonetheless; a live object's reads as the object.
+TEST(GCWeak, ReadsNullBetweenTheMarkAndTheSweepAndThePauseLeavesSpecialsToTheSweep) {
+  setup();
+  gc::testing::manual_cycles(true);
+  gc::Root<Obj> keep;
+  auto* dead = new gc::Weak<Obj>();
+  auto* live = new gc::Weak<Obj>();
+  static std::atomic<int> finalized{0};
+  gort_test::on_fresh_goroutine([&] {
+    Obj* d = gc::make<Obj>("dead");
+    *dead = gc::Weak<Obj>(d);
+    Obj* l = gc::make<Obj>("live");
+    keep = l;
+    *live = gc::Weak<Obj>(l);
+    Obj* f = gc::make<Obj>("finalized");
+    gc::set_finalizer(f, [](Obj*) { finalized.fetch_add(1); });
+  });
+  std::size_t before = gc::testing::special_records();
+  ASSERT_GE(before, 3u);
+  gc::testing::cycle_begin();
+  gc::testing::scan_roots();
+  gc::testing::drain();
+  gc::testing::cycle_end_before_sweep();
+  EXPECT_EQ(gc::testing::special_records(), before) << "the pause dealt with specials";
+  EXPECT_EQ(dead->get(), nullptr);
+  EXPECT_EQ(live->get(), keep.get());
+  EXPECT_EQ(finalized.load(), 0);
+  gc::testing::sweep_rest();
+  EXPECT_EQ(gc::testing::special_records(), before - 2);  // the dead one's and the finalizer's
+  EXPECT_EQ(dead->get(), nullptr);
+  EXPECT_EQ(live->get(), keep.get());
+  for (int i = 0; i < 500 && finalized.load() == 0; i++) gort::sleep(std::chrono::milliseconds(10));
+  EXPECT_EQ(finalized.load(), 1);
+  delete dead;
+  delete live;
+  EXPECT_EQ(gc::testing::special_records(), before - 3);  // a freed Weak leaves no record
+  gc::testing::manual_cycles(false);
+}
+
