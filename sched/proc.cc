@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "base/print.h"
 #include "base/rand.h"
+#include "base/scrub.h"
 #include "base/fail.h"
 #include "sched/eh_state.h"
 #include "sched/sched.h"
@@ -47,10 +48,10 @@ namespace {
 // Passed as the jump's data when one goroutine switches straight to another.
 char direct_switch_marker;
 
-// Every goroutine resumes here after a switch: from g0 (t.fctx is g0's
+// Every goroutine resumes here (on_resume) after a switch: from g0 (t.fctx is g0's
 // context) or directly from the goroutine that parked before us on this M,
 // whose park we finish now that its registers are saved.
-void on_resume(Transfer t) {
+void finish_resume(Transfer t) {
   M* m = getm();  // possibly another thread than before the switch
   m->on_g0 = false;
   eh_restore(m, m->curg);
@@ -74,6 +75,11 @@ void on_resume(Transfer t) {
     prev->status.store(GStatus::runnable, std::memory_order_release);
     runqput(m->p, prev, true);
   }
+}
+
+void on_resume(Transfer t) {
+  finish_resume(t);
+  base::scrub_registers_if_checking();
 }
 
 }  // namespace
