@@ -57,8 +57,9 @@ struct TimeAxis {
 TimeAxis time_axis(const Summary& s, const std::vector<HeapSample>& samples, int target) {
   double end = s.elapsed_s;
   if (!samples.empty()) end = std::max(end, samples.back().t_s);
-  TimeAxis t{end, svg::nice_ticks(0, end, target)};
-  t.end_s = std::max(end, t.ticks.back());
+  // The axis ends where the data does; the ticks are the round ones within.
+  TimeAxis t{std::max(end, 0.001), svg::nice_ticks(0, end, target)};
+  while (t.ticks.size() > 2 && t.ticks.back() > t.end_s * 1.0001) t.ticks.pop_back();
   return t;
 }
 
@@ -97,6 +98,7 @@ std::string heap_chart(const Summary& s, const Series& series) {
   bool banded = series.sample_stride() > 1;
   if (banded) c.band(heap_max, heap_min, "heap-band");
   c.polyline(heap_max, "heap-line");
+  if (heap_max.size() <= 400) c.dots(heap_max, "heap-dot", 2.2);
   bool any_goal = false;
   for (const auto& run : goal_runs)
     if (!run.empty()) {
@@ -210,24 +212,44 @@ std::string pause_histogram_chart(const Series& series) {
 
 // ---- 4. GC CPU over time ---------------------------------------------------------------------
 
-std::string gc_cpu_chart(const Summary& s, const Series& series, double* run_average) {
-  auto samples = series.samples();
-  svg::Chart c("chart-gc-cpu", "GC CPU per sampling interval, share of GOMAXPROCS x wall time", kHalfWidth, 300);
-  TimeAxis t = time_axis(s, samples, 5);
-  struct Interval {
-    double t0, t1, pct;
-  };
-  std::vector<Interval> iv;
-  double top = 0;
+// GC CPU time is added when a cycle ends, and a cycle's work lies between
+// the end of the cycle before it and its own end. So the GC CPU time added
+// during a sampling interval is spread evenly from the last cycle end before
+// the interval to the last cycle end within it (recorded pause end times);
+// an interval with no recorded end (pauses missed or thinned) uses its own
+// end. Each step is that time over GOMAXPROCS x the step's length.
+struct CpuStep {
+  double t0, t1, pct;
+};
+
+std::vector<CpuStep> gc_cpu_steps(const std::vector<HeapSample>& samples, const std::vector<PauseRecord>& pauses) {
+  std::vector<CpuStep> steps;
+  double from = samples.empty() ? 0 : samples.front().t_s;
+  std::size_t next_pause = 0;
   for (std::size_t i = 1; i < samples.size(); i++) {
     const HeapSample &a = samples[i - 1], &b = samples[i];
-    double dt = b.t_s - a.t_s;
-    if (dt <= 0 || b.procs <= 0) continue;
-    // Below zero only by the error of the boot time estimate (monitor.h).
-    double pct = std::max(0.0, (b.gc_cpu_ns - a.gc_cpu_ns) / (dt * 1e9 * b.procs) * 100);
-    iv.push_back({a.t_s, b.t_s, pct});
-    top = std::max(top, pct);
+    double added = b.gc_cpu_ns - a.gc_cpu_ns;
+    double last_end = -1;
+    for (; next_pause < pauses.size() && pauses[next_pause].end_s <= b.t_s; next_pause++)
+      if (pauses[next_pause].end_s > a.t_s) last_end = pauses[next_pause].end_s;
+    // No CPU added (or less than 1 µs, the error of the boot time estimate):
+    // no cycle ended; the next step covers this interval.
+    if (added < 1000 || b.procs <= 0) continue;
+    double to = last_end > from ? last_end : b.t_s;
+    if (to <= from) continue;
+    steps.push_back({from, to, added / ((to - from) * 1e9 * b.procs) * 100});
+    from = to;
   }
+  return steps;
+}
+
+std::string gc_cpu_chart(const Summary& s, const Series& series, double* run_average) {
+  auto samples = series.samples();
+  svg::Chart c("chart-gc-cpu", "GC CPU over time, share of GOMAXPROCS x wall time", kHalfWidth, 300);
+  TimeAxis t = time_axis(s, samples, 5);
+  std::vector<CpuStep> steps = gc_cpu_steps(samples, series.pauses());
+  double top = 0;
+  for (const auto& st : steps) top = std::max(top, st.pct);
   *run_average = 0;
   if (samples.size() >= 2) {
     const HeapSample &a = samples.front(), &b = samples.back();
@@ -240,13 +262,13 @@ std::string gc_cpu_chart(const Summary& s, const Series& series, double* run_ave
   c.set_y(0, yt.back());
   draw_time_axis(c, t);
   c.y_axis(yt, [ystep](double v) { return svg::format_tick(v, ystep) + "%"; }, "GC CPU (%)");
-  for (const auto& v : iv)
-    if (v.pct > 0)
-      c.bar(v.t0, v.t1, 0, v.pct, "cpu-bar", fmt("%.2fs", v.t0) + "–" + fmt("%.2fs", v.t1) + ": " + fmt("%.1f%%", v.pct));
-  if (!iv.empty()) c.polyline({{0, *run_average}, {t.end_s, *run_average}}, "avg-line");
-  c.legend({{"GC CPU per interval", "cpu-bar", svg::LegendItem::kBox},
+  for (const auto& st : steps)
+    c.bar(st.t0, st.t1, 0, st.pct, "cpu-bar",
+          fmt("%.2fs", st.t0) + "–" + fmt("%.2fs", st.t1) + ": " + fmt("%.1f%%", st.pct));
+  if (samples.size() >= 2) c.polyline({{0, *run_average}, {t.end_s, *run_average}}, "avg-line");
+  c.legend({{"GC CPU between cycle ends", "cpu-bar", svg::LegendItem::kBox},
             {"run average " + fmt("%.1f%%", *run_average), "avg-line", svg::LegendItem::kDashed}});
-  if (iv.empty()) c.note("fewer than two samples: run longer than 200 ms");
+  if (steps.empty()) c.note(samples.size() < 2 ? "fewer than two samples" : "no GC CPU time recorded");
   return c.str();
 }
 
@@ -281,6 +303,7 @@ svg .axis-title { fill: var(--ink); font-size: 12px; }
 svg .legend { fill: var(--ink); font-size: 12px; }
 svg .note { fill: var(--muted); font-size: 13px; font-style: italic; }
 svg .heap-line { fill: none; stroke: var(--heap); stroke-width: 1.8; stroke-linejoin: round; }
+svg .heap-dot { fill: var(--heap); }
 svg .heap-band { fill: var(--heap); fill-opacity: .16; stroke: none; }
 svg .goal-line { fill: none; stroke: var(--goal); stroke-width: 1.6; stroke-dasharray: 6 4; }
 svg .cycle-tick { stroke: #4b5563; stroke-width: 1; stroke-opacity: .55; }
@@ -434,10 +457,12 @@ std::string report_html(const Summary& s, const Series& series, std::chrono::sys
   h += card("GC CPU over time", cpu,
             "The public API gives only <code>gc_cpu_fraction</code>, GC CPU time over all the CPU time available "
             "since gort booted. Each sample turns it back into cumulative GC CPU time (fraction × time since boot × "
-            "GOMAXPROCS); a bar is the increase over one interval divided by interval × GOMAXPROCS. gort adds a "
-            "cycle's CPU time (dedicated and fractional mark workers, assists, every P during the pauses; not "
-            "idle-time marking) when the cycle ends, so a long cycle shows up in the interval where it ended. "
-            "The summary's figure (" +
+            "GOMAXPROCS). gort adds a cycle's CPU time (dedicated and fractional mark workers, assists, every P "
+            "during the pauses; not idle-time marking) when the cycle ends, and that work lies between the previous "
+            "cycle's end and its own: so the time added during a 200 ms interval is spread evenly from the last "
+            "cycle end before it to the last cycle end in it, and a step's height is that time over GOMAXPROCS × "
+            "the step's length. Where cycles come close together, steps cover several cycles. The summary's "
+            "figure (" +
                 fmt("%.1f%%", s.gc_cpu_percent) + ") is the whole process's, since boot.");
   h += "</div>\n";
 

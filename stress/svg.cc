@@ -124,6 +124,12 @@ void Chart::polyline(const std::vector<std::pair<double, double>>& points, const
   marks_ += "<polyline class=\"" + escape(css_class) + "\" points=\"" + p + "\"/>";
 }
 
+void Chart::dots(const std::vector<std::pair<double, double>>& points, const std::string& css_class, double radius) {
+  for (const auto& [x, y] : points)
+    marks_ += "<circle class=\"" + escape(css_class) + "\" cx=\"" + num(px(x)) + "\" cy=\"" + num(py(y)) + "\" r=\"" +
+              num(radius) + "\"/>";
+}
+
 void Chart::band(const std::vector<std::pair<double, double>>& upper, const std::vector<std::pair<double, double>>& lower,
                  const std::string& css_class) {
   std::string p;

@@ -52,6 +52,8 @@ class Chart {
               const std::string& title);
 
   void polyline(const std::vector<std::pair<double, double>>& points, const std::string& css_class);
+  // A small circle at each point (where the samples are).
+  void dots(const std::vector<std::pair<double, double>>& points, const std::string& css_class, double radius);
   // The area between lower and upper (same x values, in order).
   void band(const std::vector<std::pair<double, double>>& upper, const std::vector<std::pair<double, double>>& lower,
             const std::string& css_class);
