@@ -35,7 +35,9 @@ double nice_step(double range, int target) {
   double raw = range / std::max(target, 1);
   double mag = std::pow(10.0, std::floor(std::log10(raw)));
   double f = raw / mag;
-  double step = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+  // The round step nearest raw on a log scale (as d3's ticks do), so about
+  // `target` ticks, a few more or fewer.
+  double step = f >= 7.0710678 ? 10 : f >= 3.1622777 ? 5 : f >= 1.4142136 ? 2 : 1;
   return step * mag;
 }
 
