@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "output_file.h"
 #include "units.h"
 
 namespace stress {
@@ -19,7 +20,8 @@ std::string usage() {
 
 Stresses gort's garbage collector and scheduler with workloads written on
 gort's public API, prints a progress line every second and a summary at the
-end. Exit status: 0 ok, 1 a verification failed, 2 bad command line.
+end. Exit status: 0 ok, 1 a verification failed, 2 bad command line,
+3 the report could not be written.
 
 flags:
   --workload NAME     binary-trees, latency-window, graph-mutation, map-churn,
@@ -37,8 +39,10 @@ flags:
   --json              print the summary as one JSON object on stdout (the
                       table then goes to stderr)
   --help, -h          this text
+  --report FILE       write an HTML report to FILE: heap and goal over time
+                      with the GC cycles, pause timeline and histogram, GC
+                      CPU over time, the summary (one self-contained file)
   --trace FILE        not implemented yet (exits with status 2)
-  --report FILE       not implemented yet (exits with status 2)
 
 examples:
   gort-stress                                   # mixed, 10 seconds
@@ -47,6 +51,7 @@ examples:
   gort-stress --workload graph-mutation --goroutines 32 --verify
   gort-stress --memlimit 128MiB --gogc off --duration 1m
   gort-stress --workload finalizers --duration 2s --verify --json
+  gort-stress --duration 20s --report gort-stress-report.html
 )";
 }
 
@@ -131,6 +136,11 @@ std::string apply(std::string_view name, std::string_view value, Options* o) {
     o->procs = static_cast<int>(v);
     return {};
   }
+  if (name == "--report") {
+    if (!(err = check_writable(std::string(value))).empty()) return err;
+    o->report_path = std::string(value);
+    return {};
+  }
   if (name == "--seed") {
     if (!(err = parse_uint(value, UINT64_MAX, &o->seed)).empty()) return "value " + err;
     return {};
@@ -171,11 +181,12 @@ ParseResult parse_options(int argc, char** argv, Options* out) {
       if (i + 1 >= argc) return fail(std::string(name) + " needs a value");
       value = argv[++i];
     }
-    if (name == "--trace" || name == "--report")
+    if (name == "--trace")
       return fail(std::string(name) + " is not implemented yet (stage 1 of issue 6)");
     std::string err = apply(name, value, &o);
     if (!err.empty()) return fail(std::string(name) + ": " + err);
   }
+  for (int i = 1; i < argc; i++) o.command_line += (i > 1 ? " " : "") + std::string(argv[i]);
   *out = o;
   ParseResult r;
   r.run = true;

@@ -4,7 +4,9 @@
 // or value it returns a ParseResult with exit_code 2 and one line saying
 // what is wrong; main prints that line and the usage on stderr. --help gives
 // exit_code 0 and the usage goes to stdout. Flags take their value as
-// `--flag VALUE` or `--flag=VALUE`.
+// `--flag VALUE` or `--flag=VALUE`. The one thing it looks at outside argv:
+// whether --report's file can be written (output_file.h; nothing is
+// created), so that a bad path is an error before the run.
 #pragma once
 
 #include <chrono>
@@ -27,6 +29,8 @@ struct Options {
   std::uint64_t seed = 1;
   bool verify = false;
   bool json = false;
+  std::string report_path;   // --report: empty for none
+  std::string command_line;  // the arguments as given, for the report
 };
 
 struct ParseResult {

@@ -9,12 +9,14 @@
 
 #include "context.h"
 #include "monitor.h"
+#include "output_file.h"
 #include "plan.h"
+#include "report.h"
 #include "summary.h"
 
 namespace stress {
 
-int run_stress(const Options& o) {
+int run_stress(const Options& o, std::chrono::steady_clock::time_point boot) {
   if (o.procs > 0) gort::set_gomaxprocs(o.procs);
   if (o.gogc_set) gort::gc::set_gc_percent(o.gogc);
   if (o.memlimit_set) gort::gc::set_memory_limit(o.memlimit);
@@ -39,7 +41,7 @@ int run_stress(const Options& o) {
     std::uint64_t n = 0;
     for (Context* c : ctx_ptrs) n += c->ops.load(std::memory_order_relaxed);
     return n;
-  });
+  }, boot);
   mon.start();
   auto deadline = mon.start_time() + o.duration;
   gort::WaitGroup wg;
@@ -65,7 +67,17 @@ int run_stress(const Options& o) {
   }
   std::fflush(stdout);
   std::fflush(stderr);
-  return failures.count() == 0 ? 0 : 1;
+  int status = failures.count() == 0 ? 0 : 1;
+  if (!o.report_path.empty()) {
+    std::string err = write_file(o.report_path, report_html(s, mon.series(), mon.start_wall_time()));
+    if (err.empty()) {
+      std::fprintf(stderr, "gort-stress: report written to %s\n", o.report_path.c_str());
+    } else {
+      std::fprintf(stderr, "gort-stress: report not written: %s\n", err.c_str());
+      if (status == 0) status = 3;
+    }
+  }
+  return status;
 }
 
 }  // namespace stress

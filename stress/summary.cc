@@ -86,15 +86,10 @@ std::string json_escape(const std::string& s) {
 
 }  // namespace
 
-std::string summary_table(const Summary& s) {
+std::vector<SummaryRow> summary_rows(const Summary& s) {
   const Options& o = *s.options;
-  std::string t;
-  auto row = [&](const std::string& k, const std::string& v) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "  %-22s %s\n", k.c_str(), v.c_str());
-    t += buf;
-  };
-  t += "gort-stress summary\n";
+  std::vector<SummaryRow> rows;
+  auto row = [&](const std::string& k, const std::string& v) { rows.push_back({k, v}); };
   row("workload", o.workload + "  (" + std::to_string(o.goroutines) + " goroutines, live " +
                       std::to_string(o.live_mb) + " MiB, GOMAXPROCS " + std::to_string(s.procs) + ", seed " +
                       std::to_string(o.seed) + ")");
@@ -113,10 +108,19 @@ std::string summary_table(const Summary& s) {
     row(w.name, v);
   }
   std::string verify = o.verify ? "checks + gccheckmark + gcpoison" : "workload checks";
-  if (s.failure_count == 0) {
-    row("verification", "ok (" + verify + ")");
-  } else {
-    row("verification", "FAILED: " + std::to_string(s.failure_count) + " failed checks (" + verify + ")");
+  if (s.failure_count == 0) row("verification", "ok (" + verify + ")");
+  else row("verification", "FAILED: " + std::to_string(s.failure_count) + " failed checks (" + verify + ")");
+  return rows;
+}
+
+std::string summary_table(const Summary& s) {
+  std::string t = "gort-stress summary\n";
+  for (const auto& r : summary_rows(s)) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "  %-22s %s\n", r.name.c_str(), r.value.c_str());
+    t += buf;
+  }
+  if (s.failure_count != 0) {
     for (const auto& f : s.failures) t += "    " + f + "\n";
     if (s.failures.size() < s.failure_count) t += "    ...\n";
   }

@@ -52,6 +52,12 @@ struct Summary {
 // Call from a goroutine, after the workloads returned and the monitor stopped.
 Summary collect_summary(const Options& o, Monitor& mon, std::vector<Context*> const& contexts, Failures& f);
 
+// The table's rows (name, value), shared by the text table and the report.
+struct SummaryRow {
+  std::string name, value;
+};
+std::vector<SummaryRow> summary_rows(const Summary& s);
+
 std::string summary_table(const Summary& s);
 std::string summary_json(const Summary& s);
 
