@@ -2,6 +2,7 @@
 #include "trace/json.h"
 
 #include <cstdio>
+#include <cstring>
 
 namespace gort::trace::json {
 
@@ -18,24 +19,6 @@ void append_i64(std::string& out, std::int64_t v) {
   } while (u != 0);
   if (neg) *--p = '-';
   out.append(p, static_cast<std::size_t>(buf + sizeof buf - p));
-}
-
-// Nanoseconds as microseconds with three decimals ("12.345"); never negative.
-void append_us(std::string& out, std::int64_t ns) {
-  if (ns < 0) ns = 0;
-  append_i64(out, ns / 1000);
-  char frac[5] = {'.', static_cast<char>('0' + ns / 100 % 10), static_cast<char>('0' + ns / 10 % 10),
-                  static_cast<char>('0' + ns % 10), 0};
-  out.append(frac, 4);
-}
-
-void append_common(std::string& out, const Context& c, const char* ph, std::uint32_t track) {
-  out += ",\"ph\":\"";
-  out += ph;
-  out += "\",\"pid\":";
-  append_i64(out, c.pid);
-  out += ",\"tid\":";
-  append_i64(out, track);
 }
 
 }  // namespace
@@ -58,69 +41,140 @@ void append_string(std::string& out, const char* s) {
   out += '"';
 }
 
+namespace {
+
+// Writes into a fixed buffer: an event is at most a few hundred bytes (its
+// name is a short literal), so it is built there and appended in one go.
+struct Line {
+  char buf[512];
+  char* p = buf;
+  void lit(const char* s, std::size_t n) {
+    std::memcpy(p, s, n);
+    p += n;
+  }
+  template <std::size_t N>
+  void lit(const char (&s)[N]) {
+    lit(s, N - 1);
+  }
+  void i64(std::int64_t v) {
+    char tmp[24];
+    char* q = tmp + sizeof tmp;
+    bool neg = v < 0;
+    std::uint64_t u = neg ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+    do {
+      *--q = static_cast<char>('0' + u % 10);
+      u /= 10;
+    } while (u != 0);
+    if (neg) *--q = '-';
+    lit(q, static_cast<std::size_t>(tmp + sizeof tmp - q));
+  }
+  // Nanoseconds as microseconds with three decimals; never negative.
+  void us(std::int64_t ns) {
+    if (ns < 0) ns = 0;
+    i64(ns / 1000);
+    p[0] = '.';
+    p[1] = static_cast<char>('0' + ns / 100 % 10);
+    p[2] = static_cast<char>('0' + ns / 10 % 10);
+    p[3] = static_cast<char>('0' + ns % 10);
+    p += 4;
+  }
+  // A literal name: plain printable ASCII without quotes or backslashes
+  // (checked, so that a bad literal cannot break the file: it is escaped).
+  void name(const char* s, std::string& spill) {
+    std::size_t n = std::strlen(s);
+    bool plain = n < 200;
+    for (std::size_t i = 0; plain && i < n; i++) {
+      unsigned char ch = static_cast<unsigned char>(s[i]);
+      plain = ch >= 0x20 && ch != '"' && ch != '\\';
+    }
+    if (plain) {
+      *p++ = '"';
+      lit(s, n);
+      *p++ = '"';
+      return;
+    }
+    spill.clear();
+    append_string(spill, s);
+    if (spill.size() > 300) spill = "\"(unprintable name)\"";
+    lit(spill.data(), spill.size());
+  }
+};
+
+}  // namespace
+
 void append_event(std::string& out, const Context& c, const Event& e) {
-  out += "{\"name\":";
+  Line l;
+  std::string spill;
+  l.lit("{\"name\":");
+  const char* ph = "X";
+  const char* cat = nullptr;
+  std::uint32_t track = e.track;
   switch (e.kind) {
     case EventKind::goroutine_slice:
       if (e.name != nullptr) {
-        append_string(out, e.name);
+        l.name(e.name, spill);
       } else {
-        out += "\"G";
-        append_i64(out, e.arg);
-        out += '"';
+        l.lit("\"G");
+        l.i64(e.arg);
+        *l.p++ = '"';
       }
-      out += ",\"cat\":\"goroutine\"";
-      append_common(out, c, "X", e.track);
+      cat = "goroutine";
       break;
     case EventKind::nested_slice:
-      append_string(out, e.name);
-      out += ",\"cat\":\"gc\"";
-      append_common(out, c, "X", e.track);
+      l.name(e.name, spill);
+      cat = "gc";
       break;
     case EventKind::gc_slice:
-      append_string(out, e.name);
-      out += e.track == kTrackSTW ? ",\"cat\":\"stw\"" : ",\"cat\":\"gc\"";
-      append_common(out, c, "X", e.track);
+      l.name(e.name, spill);
+      cat = e.track == kTrackSTW ? "stw" : "gc";
       break;
     case EventKind::counter:
-      append_string(out, e.name);
-      append_common(out, c, "C", kTrackGC);
+      l.name(e.name, spill);
+      ph = "C";
+      track = kTrackGC;
       break;
     case EventKind::instant:
-      append_string(out, e.name);
-      append_common(out, c, "i", kTrackGC);
-      out += ",\"s\":\"g\"";
+      l.name(e.name, spill);
+      ph = "i";
+      track = kTrackGC;
       break;
   }
-  out += ",\"ts\":";
-  append_us(out, e.ts - c.t0);
+  if (cat != nullptr) {
+    l.lit(",\"cat\":\"");
+    l.lit(cat, std::strlen(cat));
+    *l.p++ = '"';
+  }
+  l.lit(",\"ph\":\"");
+  *l.p++ = *ph;
+  l.lit("\",\"pid\":");
+  l.i64(c.pid);
+  l.lit(",\"tid\":");
+  l.i64(track);
+  if (e.kind == EventKind::instant) l.lit(",\"s\":\"g\"");
+  l.lit(",\"ts\":");
+  l.us(e.ts - c.t0);
   switch (e.kind) {
     case EventKind::goroutine_slice:
     case EventKind::nested_slice:
-      out += ",\"dur\":";
-      append_us(out, e.dur);
-      out += ",\"args\":{\"goid\":";
-      append_i64(out, e.arg);
-      out += "}}";
+      l.lit(",\"dur\":");
+      l.us(e.dur);
+      l.lit(",\"args\":{\"goid\":");
       break;
     case EventKind::gc_slice:
-      out += ",\"dur\":";
-      append_us(out, e.dur);
-      out += ",\"args\":{\"cycle\":";
-      append_i64(out, e.arg);
-      out += "}}";
+      l.lit(",\"dur\":");
+      l.us(e.dur);
+      l.lit(",\"args\":{\"cycle\":");
       break;
     case EventKind::counter:
-      out += ",\"args\":{\"bytes\":";
-      append_i64(out, e.arg);
-      out += "}}";
+      l.lit(",\"args\":{\"bytes\":");
       break;
     case EventKind::instant:
-      out += ",\"args\":{\"value\":";
-      append_i64(out, e.arg);
-      out += "}}";
+      l.lit(",\"args\":{\"value\":");
       break;
   }
+  l.i64(e.arg);
+  l.lit("}}");
+  out.append(l.buf, static_cast<std::size_t>(l.p - l.buf));
 }
 
 void append_process_name(std::string& out, const Context& c, const char* name) {

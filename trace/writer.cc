@@ -103,8 +103,11 @@ void add(File& f, const Event& e) {
   json::append_event(f.out, f.ctx, e);
 }
 
+constexpr std::size_t kCommitBytes = 4 << 20;  // a pass writes in pieces of about this much
+
 void add_range(File& f, const Buffer* b, std::uint32_t from, std::uint32_t to) {
   for (std::uint32_t i = from; i < to; i++) add(f, b->ev[i]);
+  if (f.out.size() >= kCommitBytes) commit(f);
 }
 
 void writer_main() {
