@@ -294,11 +294,11 @@ void stw_start(M* m) {
           break;
       }
     }
+    trace::stw_end();
     s.gcwaiting.store(false, std::memory_order_seq_cst);
     s.world_epoch.fetch_add(1, std::memory_order_acq_rel);
     base::futex_wake(&s.world_epoch, INT_MAX);
   }
-  trace::stw_end();
   for (int i = 0; i < nneed; i++) startm(need_m[i], false);
   if (s.runq_size.load() > 0) wakep();
   sysmon_wake_if_waiting();
