@@ -46,6 +46,7 @@
 #include "base/osmem.h"
 #include "base/rootrange.h"
 #include "sched/stw.h"
+#include "trace/trace.h"
 
 namespace gort::gc {
 
@@ -349,6 +350,8 @@ void complete_cycle_stopped(std::int64_t pause_ns) {
   c.cycles.store(n, std::memory_order_release);
   c.last_cycle_end.store(t.end, std::memory_order_relaxed);
   c.trigger_pending.store(false, std::memory_order_relaxed);
+  trace::heap_counters(t.heap2, t.goal);
+  trace::gc_phase(trace::GcPhase::sweep);
 }
 
 struct StartArgs {
@@ -372,6 +375,7 @@ void start_cycle_on_g0(void* arg) {
   t = CycleTimes{};
   t.forced = a->forced;
   t.start = base::nanotime();
+  trace::gc_phase(trace::GcPhase::sweep_termination, a->expect + 1);
   stw_stop(m);
   t.procs = gomaxprocs_now();
   t.heap0 = h.live_bytes.load(std::memory_order_relaxed);
@@ -388,6 +392,8 @@ void start_cycle_on_g0(void* arg) {
   pacer_cycle_start(t.heap0);
   c.phase.store(Phase::mark, std::memory_order_release);
   set_barrier(true);
+  trace::heap_counters(t.heap0, c.goal.load(std::memory_order_relaxed));
+  trace::gc_phase(trace::GcPhase::mark);
   if (c.settings.stoptheworld) {
     // The whole cycle in this pause.
     t.mark_start = base::nanotime();
@@ -396,6 +402,7 @@ void start_cycle_on_g0(void* arg) {
     mark_roots(ms);
     drain(ms);
     t.mark_term_start = base::nanotime();
+    trace::gc_phase(trace::GcPhase::mark_termination);
     t.stacks = ms.stack_bytes;
     finish_cycle_stopped(ms, true);
     ms.work.release();
@@ -420,6 +427,7 @@ void mark_termination_on_g0(void* arg) {
   M* m = getm();
   CycleTimes& t = g_times;
   t.mark_term_start = base::nanotime();
+  trace::gc_phase(trace::GcPhase::mark_termination);
   stw_stop(m);
   workers_cycle_stop();
   t.stacks = roots_stack_bytes();
@@ -458,6 +466,7 @@ std::atomic<bool> g_sweeper_exists{false};
 void sweeper_main() {
   using namespace gort::detail;
   become_system_goroutine();
+  trace::name_goroutine(gort::goid(), "GC sweeper");
   for (;;) {
     g_sweeper_parker.park(WaitReason::gc_sweep_wait);
     for (int n = 1; sweep_one(); n++) {
@@ -467,6 +476,7 @@ void sweeper_main() {
       }
     }
     finalizers_wake_if_queued();
+    trace::gc_phase(trace::GcPhase::off);
     scavenge();
   }
 }
@@ -481,6 +491,7 @@ std::atomic<bool> g_forcegc_pending{false};
 void forcegc_main() {
   using namespace gort::detail;
   become_system_goroutine();
+  trace::name_goroutine(gort::goid(), "GC forcegc");
   for (;;) {
     g_forcegc_parker.park(WaitReason::force_gc_idle);
     g_forcegc_pending.store(false);
@@ -493,6 +504,7 @@ void forcegc_main() {
 std::int64_t sysmon_check(std::int64_t now) {
   Collector& c = collector();
   if (!g_gc_goroutines_exist.load(std::memory_order_acquire)) return INT64_MAX;
+  trace::heap_sample(now, heap().live_bytes.load(std::memory_order_relaxed), c.goal.load(std::memory_order_relaxed));
   // The CPU limiter's window, every 10 ms while the collector marks (and
   // once more after, to close the window).
   bool marking = c.phase.load(std::memory_order_acquire) != Phase::off;

@@ -30,6 +30,7 @@
 #include "gc/workers.h"
 #include "gort/sched.h"
 #include "sched/sched.h"
+#include "trace/trace.h"
 
 namespace gort::gc {
 
@@ -154,6 +155,7 @@ void assist_alloc(std::int64_t bytes) {
     bool last;
     std::size_t left_back = 0;
     std::int64_t t0 = base::nanotime();
+    trace::nested_begin("GC mark assist");
     {
       base::NoSuspend ns;
       // Count ourselves before taking work, so that no marker sees the
@@ -180,6 +182,7 @@ void assist_alloc(std::int64_t bytes) {
     // idle worker) rather than sleep.
     if (left_back != 0) wakep();
     std::int64_t spent = base::nanotime() - t0;
+    trace::nested_end();
     c.assist_ns.fetch_add(spent, std::memory_order_relaxed);
     limiter_add_assist(spent);
     // The last marker out with nothing left: perhaps the mark is done (Go's

@@ -54,6 +54,7 @@
 #include "gort/sched.h"
 #include "gort/sync.h"
 #include "sched/sched.h"
+#include "trace/trace.h"
 
 namespace gort::gc {
 
@@ -174,6 +175,7 @@ bool poll_for_work(const Worker& w, std::int64_t t0) {
 // still look for the end of the mark).
 bool mark_turn(Worker& w) {
   std::int64_t t0 = base::nanotime();
+  trace::nested_begin(w.mode == Mode::dedicated ? "GC mark worker (dedicated)" : w.mode == Mode::fractional ? "GC mark worker (fractional)" : "GC mark worker (idle)");
   g_markers.fetch_add(1, std::memory_order_seq_cst);
   if (w.mode == Mode::idle) g_idle_marking.fetch_add(1, std::memory_order_relaxed);
   MarkState ms;  // (stacks scanned here are recorded by the root jobs' cycle)
@@ -192,6 +194,7 @@ bool mark_turn(Worker& w) {
     if (turn_over(w, t0)) break;
   }
   ms.work.release();
+  trace::nested_end();
 
   std::int64_t dt = base::nanotime() - t0;
   switch (w.mode) {
@@ -217,6 +220,7 @@ void worker_main(Worker* w) {
   using namespace gort::detail;
   become_system_goroutine();
   w->g = getg();
+  trace::name_goroutine(w->g->id, "GC mark worker");
   bool first = true;
   for (;;) {
     if (first) g_parked_once.fetch_add(1, std::memory_order_release);

@@ -21,6 +21,7 @@
 #include "sched/sched.h"
 #include "sched/stack.h"
 #include "sched/stw.h"
+#include "trace/trace.h"
 
 namespace gort::detail {
 
@@ -65,6 +66,7 @@ int run_main(void (*invoke)(void*, int*), void* ctx) {
   if (g_run_called.exchange(true)) fatal_("gort::run called more than once (it may run once per process)");
   Sched& s = sched();
   stack_pool_init(stack_size_from_env(), stack_guards_from_env());
+  trace::start_from_env();
 
   M* m0 = newm_struct();
   m0->thread = pthread_self();
@@ -109,6 +111,7 @@ int run_main(void (*invoke)(void*, int*), void* ctx) {
 
   sysmon_start();
   schedule_loop(m0);
+  trace::stop_at_exit();
   return s.exit_status;
 }
 

@@ -28,6 +28,7 @@
 #include "sched/eh_state.h"
 #include "sched/sched.h"
 #include "sched/stw.h"
+#include "trace/trace.h"
 
 namespace gort::detail {
 
@@ -363,6 +364,7 @@ G* execute(M* m, G* gp) {
     gp->ctx = make_context(gp->stack.hi, gp->stack.size(), goroutine_entry);
   }
   for (;;) {
+    trace::run(m->p != nullptr ? m->p->id : -1, gp->id);
     asan_start_switch(&m->g0_asan_fake_stack, gp->stack.lo, gp->stack.size());
     Transfer t = jump(gp->ctx, nullptr);
     asan_finish_switch(m->g0_asan_fake_stack);
@@ -381,6 +383,7 @@ G* execute(M* m, G* gp) {
       req.fn(req.arg);
       continue;
     }
+    trace::stop_running();
     return handle_request(m, gp, req);
   }
 }
@@ -424,6 +427,7 @@ void switch_direct(M* m, P* p, G* gp, G* next) {
   set_running(next);
   next->m = m;
   m->curg = next;
+  trace::run(p->id, next->id);
   asan_start_switch(&gp->asan_fake_stack, next->stack.lo, next->stack.size());
   Transfer t = jump(next->ctx, &direct_switch_marker);
   asan_finish_switch(gp->asan_fake_stack);

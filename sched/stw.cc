@@ -22,6 +22,7 @@
 #include "gort/sync.h"
 #include "base/fail.h"
 #include "sched/sched.h"
+#include "trace/trace.h"
 
 namespace gort::detail {
 
@@ -243,6 +244,7 @@ std::int64_t stw_stop(M* m) {
       s.stopwait.fetch_sub(1);
     }
   }
+  trace::stw_begin();
   // Wait for the rest. Spin first: a stop normally completes within tens of
   // microseconds, and sleeping would add a futex wake-up (a cross-CPU
   // interrupt, costly in a VM) to every stop. Re-signal every 50 µs.
@@ -292,6 +294,7 @@ void stw_start(M* m) {
           break;
       }
     }
+    trace::stw_end();
     s.gcwaiting.store(false, std::memory_order_seq_cst);
     s.world_epoch.fetch_add(1, std::memory_order_acq_rel);
     base::futex_wake(&s.world_epoch, INT_MAX);
@@ -411,12 +414,14 @@ void main_exited(M* m) {
     // The thread that called gort::run is inside a goroutine that cannot be
     // stopped at a safepoint (spinning, or in a blocking call): end the
     // process with main's status, as Go does when main returns.
+    trace::stop_at_exit();
     flush_stdio_if_free();
     _exit(s.exit_status);
   }
 }
 
 [[noreturn]] void flush_and_exit(int code) {
+  trace::stop_at_exit();
   flush_stdio_if_free();
   _exit(code);
 }

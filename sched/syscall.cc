@@ -10,12 +10,14 @@
 // its M goes to sleep.
 #include "base/fail.h"
 #include "sched/sched.h"
+#include "trace/trace.h"
 
 namespace gort::detail {
 
 [[gnu::noinline]] void entersyscall() {
   M* m = getm();
   if (m == nullptr || m->on_g0 || m->curg == nullptr || m->p == nullptr) return;
+  trace::stop_running();
   Sched& s = sched();
   G* gp = m->curg;
   P* p = m->p;
@@ -56,6 +58,7 @@ void exitsyscall() {
     p->m = m;
     set_running(gp);
     m->in_syscall = false;
+    trace::run(p->id, gp->id);
     return;
   }
   if (!s.gcwaiting.load() && !s.frozen.load() && s.npidle.load() > 0) {
@@ -68,6 +71,7 @@ void exitsyscall() {
       acquirep(m, np);
       set_running(gp);
       m->in_syscall = false;
+      trace::run(np->id, gp->id);
       return;
     }
   }
