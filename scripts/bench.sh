@@ -67,7 +67,7 @@ source "$ROOT/scripts/lib/bench_peers.sh"
 ALL_GROUPS="skynet ctxswitch ctxswitch-p1 spawn pipeline defer maps binary-trees gc-latency alloc stw stw-100k"
 say() { printf 'bench.sh: %s\n' "$*" >&2; }
 usage() {
-  sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 usage_error() { say "$*"; say "usage: [REPS=N] [ONLY=\"GROUP...\"] [QUICK=1] scripts/bench.sh [--out FILE] (--help for more)"; exit 2; }
 
@@ -86,6 +86,7 @@ QUICK=${QUICK:-0}
 ONLY=${ONLY:-$ALL_GROUPS}
 GO_PROCS=${GO_PROCS:-2}
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || usage_error "REPS must be a positive integer, not '$REPS'"
+[[ $QUICK == 0 || $QUICK == 1 ]] || usage_error "QUICK must be 0 or 1, not '$QUICK'"
 [[ $GO_PROCS =~ ^[1-9][0-9]*$ ]] || usage_error "GO_PROCS must be a positive integer, not '$GO_PROCS'"
 PAIR_TIMEOUT=${PAIR_TIMEOUT:-$((300 * REPS))}
 [[ $PAIR_TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage_error "PAIR_TIMEOUT must be a positive number of seconds, not '$PAIR_TIMEOUT'"
@@ -148,7 +149,7 @@ define_group() {
         add_peer go "Go, GOMAXPROCS=1" ctxswitch_go -- env GOMAXPROCS=1 "$B/ctxswitch_go" $CS
       fi
       add_peer fiber "Boost.Fiber round_robin ×1" ctxswitch_fiber -- \
-        "$LIB/rename_metrics.sh" yield1_call=gosched1_call,yield2_call=gosched2_call -- "$B/ctxswitch_fiber" $CS
+        "$LIB/rename_metrics.sh" yield1_call=gosched1_call yield2_call=gosched2_call -- "$B/ctxswitch_fiber" $CS
       G_NOTE="Boost.Fiber's this_fiber::yield figures (yield1_call, yield2_call) are its rows gosched1_call and gosched2_call"
       [[ $g == ctxswitch-p1 ]] && G_NOTE="$G_NOTE; gort and Go at GOMAXPROCS=1, where every gosched2 yield is a switch (no bar)" ;;
     spawn)
@@ -246,7 +247,7 @@ for b in $(printf '%s\n' "${!NEED_BIN[@]}" | sort); do
     FAIL=1
   fi
 done
-((FAIL)) && tail -n 20 "$BENCH_LOG" >&2
+if [[ ${PEER_ERR[*]} == *"compiler failed"* ]]; then tail -n 20 "$BENCH_LOG" >&2; fi
 
 # ---- environment ---------------------------------------------------------------------
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
@@ -290,6 +291,7 @@ status_of() {  # status_of RC LOG: "ok" or what failed, for the table
   how=$(grep -m1 -o '^command failed ([-0-9]*): .*' "$2" 2>/dev/null |
         sed -E 's/^command failed \(([-0-9]+)\): (.*)/`\2` exited \1/')
   how=$(rel "$how")
+  [[ $how == *' exited 1' ]] && how="$how (the benchmarks' status for CHECK FAILED)"
   echo "FAILED: ${how:-exit $1} (log: $(rel "$2"))"
 }
 for g in $ONLY; do
@@ -311,7 +313,7 @@ for g in $ONLY; do
     id=${PEER_IDS[$i]} label=${PEER_LABELS[$i]} bin=${PEER_BINS[$i]} cmd=${PEER_CMDS[$i]}
     f=$g.$id.pair
     if [[ -n ${PEER_ERR[$bin]:-} ]]; then
-      record "$g" "$id" "$label" "not built: ${PEER_ERR[$bin]}" "$f" "$(rel "$cmd")" 0
+      record "$g" "$id" "$label" "not built: $(rel "${PEER_ERR[$bin]}")" "$f" "$(rel "$cmd")" 0
       continue
     fi
     say "== $g vs $label"

@@ -144,7 +144,7 @@ bench_peer_build() {
   printf '$ %s\n' "${cmd[*]}" >>"$BENCH_LOG"
   if ! env "${env[@]}" "${cmd[@]}" >>"$BENCH_LOG" 2>&1; then
     rm -f "$out"
-    BENCH_PEER_ERROR="build failed: ${cmd[*]} (log: $BENCH_LOG)"
+    BENCH_PEER_ERROR="the compiler failed (command and errors in $BENCH_LOG)"
     return 1
   fi
   printf '%s\n' "$want" >"$stamp_dir/$n"
