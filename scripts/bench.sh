@@ -57,7 +57,7 @@
 # printed, with the failure in the group's rows; 2 for a usage error (unknown
 # group or option, bad REPS).
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 ROOT=$PWD
 # shellcheck source=scripts/lib/deps.sh
 source "$ROOT/scripts/lib/deps.sh"
@@ -111,11 +111,11 @@ BENCH_LOG=$OUT/peers.log
 LIB=$ROOT/scripts/lib
 
 if [[ $QUICK == 1 ]]; then
-  SKY=100000; CS="200000 1000000"; SPN=200000; PIPE=200000; MAPN=200000
-  BT=16; MSGWIN="200000 20000"; ALLOC=1000000; STW="20 10 10"; STW100K="20 10000 10"
-else
-  SKY=1000000; CS="1000000 10000000"; SPN=1000000; PIPE=1000000; MAPN=1000000   # the Go programs' defaults
-  BT=21; MSGWIN="2000000 200000"; ALLOC=10000000; STW="100 10 50"; STW100K="100 100000 50"
+  SKY=(100000) CS=(200000 1000000) SPN=(200000) PIPE=(200000) MAPN=(200000)
+  BT=(16) MSGWIN=(200000 20000) ALLOC=(1000000) STW=(20 10 10) STW100K=(20 10000 10)
+else   # the Go programs' defaults
+  SKY=(1000000) CS=(1000000 10000000) SPN=(1000000) PIPE=(1000000) MAPN=(1000000)
+  BT=(21) MSGWIN=(2000000 200000) ALLOC=(10000000) STW=(100 10 50) STW100K=(100 100000 50)
 fi
 
 # ---- the groups ---------------------------------------------------------------
@@ -131,65 +131,64 @@ add_peer() {  # add_peer ID LABEL BINARY -- COMMAND...
 }
 define_group() {
   local g=$1 B=$PEERS_BUILD gp=(env GOMAXPROCS="$GO_PROCS")
-  PEER_IDS=() PEER_LABELS=() PEER_BINS=() PEER_CMDS=() G_NOTE= G_GORT=()
-  # shellcheck disable=SC2086  # the sizes are lists of words
+  PEER_IDS=() PEER_LABELS=() PEER_BINS=() PEER_CMDS=() G_NOTE='' G_GORT=()
   case $g in
     skynet)
-      G_GORT=("$BENCH" skynet $SKY)
-      add_peer go Go skynet_go -- "${gp[@]}" "$B/skynet_go" $SKY
-      add_peer fiber-ws2 "Boost.Fiber work_stealing ×2" skynet_fiber -- "$B/skynet_fiber" $SKY 2 ws 16 dispatch
-      add_peer fiber-lifo1 "Boost.Fiber LIFO ×1" skynet_fiber -- "$B/skynet_fiber" $SKY 1 lifo 16 dispatch
+      G_GORT=("$BENCH" skynet "${SKY[@]}")
+      add_peer go Go skynet_go -- "${gp[@]}" "$B/skynet_go" "${SKY[@]}"
+      add_peer fiber-ws2 "Boost.Fiber work_stealing ×2" skynet_fiber -- "$B/skynet_fiber" "${SKY[@]}" 2 ws 16 dispatch
+      add_peer fiber-lifo1 "Boost.Fiber LIFO ×1" skynet_fiber -- "$B/skynet_fiber" "${SKY[@]}" 1 lifo 16 dispatch
       G_NOTE="Boost.Fiber's work_stealing scheduler is bimodal run to run (../shared/peers/README.md); the LIFO one is the peers' own depth-first scheduler" ;;
     ctxswitch|ctxswitch-p1)
       if [[ $g == ctxswitch ]]; then
-        G_GORT=("$BENCH" ctxswitch $CS)
-        add_peer go Go ctxswitch_go -- "${gp[@]}" "$B/ctxswitch_go" $CS
+        G_GORT=("$BENCH" ctxswitch "${CS[@]}")
+        add_peer go Go ctxswitch_go -- "${gp[@]}" "$B/ctxswitch_go" "${CS[@]}"
       else
-        G_GORT=(env GOMAXPROCS=1 "$BENCH" ctxswitch $CS)
-        add_peer go "Go, GOMAXPROCS=1" ctxswitch_go -- env GOMAXPROCS=1 "$B/ctxswitch_go" $CS
+        G_GORT=(env GOMAXPROCS=1 "$BENCH" ctxswitch "${CS[@]}")
+        add_peer go "Go, GOMAXPROCS=1" ctxswitch_go -- env GOMAXPROCS=1 "$B/ctxswitch_go" "${CS[@]}"
       fi
       add_peer fiber "Boost.Fiber round_robin ×1" ctxswitch_fiber -- \
-        "$LIB/rename_metrics.sh" yield1_call=gosched1_call yield2_call=gosched2_call -- "$B/ctxswitch_fiber" $CS
+        "$LIB/rename_metrics.sh" yield1_call=gosched1_call yield2_call=gosched2_call -- "$B/ctxswitch_fiber" "${CS[@]}"
       G_NOTE="Boost.Fiber's this_fiber::yield figures (yield1_call, yield2_call) are its rows gosched1_call and gosched2_call"
       [[ $g == ctxswitch-p1 ]] && G_NOTE="$G_NOTE; gort and Go at GOMAXPROCS=1, where every gosched2 yield is a switch (no bar)" ;;
     spawn)
-      G_GORT=("$BENCH" spawn $SPN)
-      add_peer go Go spawn_go -- "${gp[@]}" "$B/spawn_go" $SPN
+      G_GORT=("$BENCH" spawn "${SPN[@]}")
+      add_peer go Go spawn_go -- "${gp[@]}" "$B/spawn_go" "${SPN[@]}"
       G_NOTE="No C++ peer" ;;
     pipeline)
-      G_GORT=("$BENCH" pipeline $PIPE)
-      add_peer go Go pipeline_go -- "${gp[@]}" "$B/pipeline_go" $PIPE
+      G_GORT=("$BENCH" pipeline "${PIPE[@]}")
+      add_peer go Go pipeline_go -- "${gp[@]}" "$B/pipeline_go" "${PIPE[@]}"
       G_NOTE="No C++ peer" ;;
     defer)
       G_GORT=("$BENCH" defer)
       add_peer go Go defer_go -- "${gp[@]}" "$B/defer_go"
       G_NOTE="No C++ peer; 100M calls per case even with QUICK=1 (the Go twin's size is fixed)" ;;
     maps)
-      G_GORT=("$BENCH" maps $MAPN)
-      add_peer go Go maps_go -- "${gp[@]}" "$B/maps_go" $MAPN
-      add_peer absl "abseil flat_hash_map" maps_cpp -- "$B/maps_cpp" absl $MAPN ;;
+      G_GORT=("$BENCH" maps "${MAPN[@]}")
+      add_peer go Go maps_go -- "${gp[@]}" "$B/maps_go" "${MAPN[@]}"
+      add_peer absl "abseil flat_hash_map" maps_cpp -- "$B/maps_cpp" absl "${MAPN[@]}" ;;
     binary-trees)
-      G_GORT=("$BENCH" binary-trees $BT)
-      add_peer go Go bt_go -- "${gp[@]}" "$B/bt_go" $BT
-      add_peer boehm "Boehm, parallel mark" bt_boehm -- env BOEHM_PARMARK=1 "$B/bt_boehm" $BT
-      add_peer mimalloc "mimalloc new/delete" bt_mimalloc -- "$B/bt_mimalloc" $BT
-      add_peer glibc "glibc new/delete" bt_glibc -- "$B/bt_glibc" $BT ;;
+      G_GORT=("$BENCH" binary-trees "${BT[@]}")
+      add_peer go Go bt_go -- "${gp[@]}" "$B/bt_go" "${BT[@]}"
+      add_peer boehm "Boehm, parallel mark" bt_boehm -- env BOEHM_PARMARK=1 "$B/bt_boehm" "${BT[@]}"
+      add_peer mimalloc "mimalloc new/delete" bt_mimalloc -- "$B/bt_mimalloc" "${BT[@]}"
+      add_peer glibc "glibc new/delete" bt_glibc -- "$B/bt_glibc" "${BT[@]}" ;;
     gc-latency)
-      G_GORT=("$BENCH" gc-latency $MSGWIN)
-      add_peer go Go msgwin_go -- "${gp[@]}" "$B/msgwin_go" $MSGWIN
-      add_peer boehm "Boehm, parallel mark" msgwin_boehm -- env BOEHM_PARMARK=1 "$B/msgwin_boehm" $MSGWIN
-      add_peer mimalloc "mimalloc, manual free" msgwin_mimalloc -- "$B/msgwin_mimalloc" $MSGWIN ;;
+      G_GORT=("$BENCH" gc-latency "${MSGWIN[@]}")
+      add_peer go Go msgwin_go -- "${gp[@]}" "$B/msgwin_go" "${MSGWIN[@]}"
+      add_peer boehm "Boehm, parallel mark" msgwin_boehm -- env BOEHM_PARMARK=1 "$B/msgwin_boehm" "${MSGWIN[@]}"
+      add_peer mimalloc "mimalloc, manual free" msgwin_mimalloc -- "$B/msgwin_mimalloc" "${MSGWIN[@]}" ;;
     alloc)
-      G_GORT=("$BENCH" alloc $ALLOC)
-      add_peer go Go alloc_go -- "${gp[@]}" "$B/alloc_go" $ALLOC
-      add_peer boehm "Boehm, parallel mark" alloc_boehm -- env BOEHM_PARMARK=1 "$B/alloc_boehm" $ALLOC
-      add_peer mimalloc "mimalloc malloc/free" alloc_mimalloc -- "$B/alloc_mimalloc" $ALLOC
-      add_peer glibc "glibc malloc/free" alloc_glibc -- "$B/alloc_glibc" $ALLOC ;;
+      G_GORT=("$BENCH" alloc "${ALLOC[@]}")
+      add_peer go Go alloc_go -- "${gp[@]}" "$B/alloc_go" "${ALLOC[@]}"
+      add_peer boehm "Boehm, parallel mark" alloc_boehm -- env BOEHM_PARMARK=1 "$B/alloc_boehm" "${ALLOC[@]}"
+      add_peer mimalloc "mimalloc malloc/free" alloc_mimalloc -- "$B/alloc_mimalloc" "${ALLOC[@]}"
+      add_peer glibc "glibc malloc/free" alloc_glibc -- "$B/alloc_glibc" "${ALLOC[@]}" ;;
     stw)
-      G_GORT=("$BENCH" stw $STW)
+      G_GORT=("$BENCH" stw "${STW[@]}")
       G_NOTE="No peer: the bar is absolute (../shared/DESIGN.md: p99 under 100 µs)" ;;
     stw-100k)
-      G_GORT=("$BENCH" stw $STW100K)
+      G_GORT=("$BENCH" stw "${STW100K[@]}")
       G_NOTE="No peer: the bar is absolute (../shared/DESIGN.md: p99 under 100 µs, independent of the goroutine count)" ;;
   esac
 }
@@ -200,7 +199,7 @@ rel() {  # a command for the table: paths under ROOT relative to it
   printf '%s' "$s"
 }
 
-rm -rf "$OUT" && mkdir -p "$OUT" || { say "cannot create $OUT"; exit 1; }
+if ! { rm -rf "$OUT" && mkdir -p "$OUT"; }; then say "cannot create $OUT"; exit 1; fi
 : >"$BENCH_LOG"
 FAIL=0
 T0=$SECONDS
@@ -288,6 +287,7 @@ status_of() {  # status_of RC LOG: "ok" or what failed, for the table
   esac
   # pair.py and bench_solo.py say "command failed (RC): COMMAND" (a negative
   # RC is a signal); the benchmarks exit 1 on a failed checksum (CHECK FAILED).
+  # shellcheck disable=SC2016  # the backquotes are Markdown
   how=$(grep -m1 -o '^command failed ([-0-9]*): .*' "$2" 2>/dev/null |
         sed -E 's/^command failed \(([-0-9]+)\): (.*)/`\2` exited \1/')
   how=$(rel "$how")
@@ -310,20 +310,20 @@ for g in $ONLY; do
     continue
   fi
   for i in "${!PEER_IDS[@]}"; do
-    id=${PEER_IDS[$i]} label=${PEER_LABELS[$i]} bin=${PEER_BINS[$i]} cmd=${PEER_CMDS[$i]}
+    id=${PEER_IDS[$i]} label=${PEER_LABELS[$i]} bin=${PEER_BINS[$i]} pcmd=${PEER_CMDS[$i]}
     f=$g.$id.pair
     if [[ -n ${PEER_ERR[$bin]:-} ]]; then
-      record "$g" "$id" "$label" "not built: $(rel "${PEER_ERR[$bin]}")" "$f" "$(rel "$cmd")" 0
+      record "$g" "$id" "$label" "not built: $(rel "${PEER_ERR[$bin]}")" "$f" "$(rel "$pcmd")" 0
       continue
     fi
     say "== $g vs $label"
     t=$SECONDS
-    eval "peer=($cmd)"
+    eval "peer=($pcmd)"
     # shellcheck disable=SC2154  # peer is set by the eval
     run_timed "$OUT/$f" -- python3 "$PEERS/pair.py" --reps "$REPS" -- "${G_GORT[@]}" --vs "${peer[@]}"
     st=$(status_of "$RC" "$OUT/$f")
     [[ $st == ok ]] || { FAIL=1; say "$g vs $label: $st"; }
-    record "$g" "$id" "$label" "$st" "$f" "$(rel "$cmd")" "$((SECONDS - t))"
+    record "$g" "$id" "$label" "$st" "$f" "$(rel "$pcmd")" "$((SECONDS - t))"
     say "   ($((SECONDS - t)) s)"
   done
 done

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # BENCH_PEER_ERROR and BENCH_PEER_BUILT are read by scripts/bench.sh
 # scripts/lib/bench_peers.sh — the peer programs scripts/bench.sh compares
 # gort-bench with, and how each is built (sourced by scripts/bench.sh).
 #
@@ -40,7 +41,7 @@ bench_peer_recipe() {
     pipeline_go)     P_KIND=go P_SRCS=("$ROOT/bench/go/pipeline.go") ;;
     defer_go)        P_KIND=go P_SRCS=("$ROOT/bench/go/defer/main.go") ;;
     maps_cpp)        P_SRCS=("$p/maps/maps.cpp") P_PKGS=(libabsl-dev pkg-config)
-                     P_ARGS=(@pkg:absl_flat_hash_map,absl_hash) ;;
+                     P_ARGS=("@pkg:absl_flat_hash_map,absl_hash") ;;
     bt_boehm)        P_SRCS=("$p/binary-trees/bt_boehm.cpp") P_PKGS=(libgc-dev pkg-config) P_ARGS=("${gc[@]}") ;;
     bt_mimalloc)     P_SRCS=("$p/binary-trees/bt_manual.cpp") P_PKGS=(libmimalloc-dev)
                      P_ARGS=(-DUSE_MIMALLOC -lmimalloc) ;;
@@ -114,8 +115,10 @@ bench_peer_build() {
     for a in "${P_ARGS[@]}"; do
       if [[ $a == @pkg:* ]]; then
         command -v pkg-config >/dev/null 2>&1 || { BENCH_PEER_ERROR="pkg-config not found (Debian package pkg-config)"; return 1; }
-        if ! flags=$(pkg-config --cflags --libs ${a#@pkg:} 2>&1); then   # word splitting wanted: a list of modules
-          BENCH_PEER_ERROR="pkg-config ${a#@pkg:}: ${flags//$'\n'/ }"
+        local -a mods
+        IFS=, read -ra mods <<<"${a#@pkg:}"
+        if ! flags=$(pkg-config --cflags --libs "${mods[@]}" 2>&1); then
+          BENCH_PEER_ERROR="pkg-config ${mods[*]}: ${flags//$'\n'/ }"
           return 1
         fi
         # shellcheck disable=SC2206  # pkg-config's flags are words
