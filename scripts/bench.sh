@@ -33,6 +33,7 @@
 #   defer         defer (100M calls, also QUICK: the Go twin's size is fixed)
 #                                             Go bench/go/defer/main.go; no C++ peer
 #   maps          maps 1000000 (200000)       Go maps_go; abseil flat_hash_map (maps_cpp absl)
+#   maps-marking  maps 1000000 1 (200000 1)   gort inside an open mark against Go maps_go (informational)
 #   binary-trees  binary-trees 21 (16)        Go bt_go; Boehm bt_boehm (parallel mark);
 #                                             new/delete on mimalloc and on glibc malloc
 #   gc-latency    gc-latency 2000000 200000 (200000 20000)
@@ -64,7 +65,7 @@ source "$ROOT/scripts/lib/deps.sh"
 # shellcheck source=scripts/lib/bench_peers.sh
 source "$ROOT/scripts/lib/bench_peers.sh"
 
-ALL_GROUPS="skynet ctxswitch ctxswitch-p1 spawn pipeline defer maps binary-trees gc-latency alloc stw stw-100k"
+ALL_GROUPS="skynet ctxswitch ctxswitch-p1 spawn pipeline defer maps maps-marking binary-trees gc-latency alloc stw stw-100k"
 say() { printf 'bench.sh: %s\n' "$*" >&2; }
 usage() {
   sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
@@ -167,6 +168,10 @@ define_group() {
       G_GORT=("$BENCH" maps "${MAPN[@]}")
       add_peer go Go maps_go -- "${gp[@]}" "$B/maps_go" "${MAPN[@]}"
       add_peer absl "abseil flat_hash_map" maps_cpp -- "$B/maps_cpp" absl "${MAPN[@]}" ;;
+    maps-marking)
+      G_GORT=("$BENCH" maps "${MAPN[@]}" 1)
+      add_peer go "Go (not marking)" maps_go -- "${gp[@]}" "$B/maps_go" "${MAPN[@]}"
+      G_NOTE="gort's operations inside one open mark (write barrier on, new buckets allocated black) against Go's ordinary run (informational, no bar); no C++ peer" ;;
     binary-trees)
       G_GORT=("$BENCH" binary-trees "${BT[@]}")
       add_peer go Go bt_go -- "${gp[@]}" "$B/bt_go" "${BT[@]}"
