@@ -150,8 +150,10 @@ def main(out):
             abs_bar = ABS_BARS.get((group, metric))
             for i, (pid, label, a, b, u, ratio) in enumerate(rows[metric]):
                 verdict = "—"
+                if ratio == "nan":   # pair.py: every peer run measured 0 (e.g. wall_ext under 10 ms)
+                    ratio = "n/a"
                 bar = RATIO_BARS.get((group, pid, metric))
-                if bar and ratio is not None:
+                if bar and ratio not in (None, "n/a"):
                     op, limit = bar
                     ok = holds(op, float(ratio), limit)
                     verdict = "%s %g: %s" % (op, limit, "met" if ok else "**not met**")
