@@ -26,6 +26,7 @@ def main(argv):
     cmd = argv[i + 1:]
     if not cmd or peers is None:
         sys.exit("usage: bench_solo.py --peers DIR [--reps N] -- CMD ...")
+    sys.dont_write_bytecode = True  # leave no __pycache__ in ../shared/peers
     sys.path.insert(0, peers)
     from pair import run_once  # the same measurement as the paired runs
     runs = []
