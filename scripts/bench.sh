@@ -1,197 +1,353 @@
 #!/usr/bin/env bash
-# scripts/bench.sh — build gort-bench and the Go peers, run every benchmark
-# side by side with its Go twin (../shared/peers/pair.py: A and B alternately,
-# medians, median of the pairwise ratios), and print a Markdown table.
+# scripts/bench.sh — run every gort-bench benchmark side by side with its Go
+# and C++ peers and print the Markdown tables of medians and ratios that
+# bench/README.md carries.
 #
-#   scripts/bench.sh                      all groups, REPS=5, full sizes
+#   scripts/bench.sh [--out FILE]         all groups, REPS=5, full sizes
 #   REPS=3 scripts/bench.sh               fewer repetitions
-#   ONLY="skynet ctxswitch" scripts/bench.sh
-#   QUICK=1 scripts/bench.sh              reduced sizes (smoke test; not for quoting)
+#   ONLY="skynet maps" scripts/bench.sh   some groups
+#   QUICK=1 REPS=1 scripts/bench.sh       reduced sizes: a smoke test, not for quoting
 #
-# Groups: skynet ctxswitch spawn pipeline ctxswitch-p1 defer binary-trees gc-latency alloc
-#   skynet        gort-bench skynet 1000000        vs  GOMAXPROCS=2 skynet_go 1000000
-#   ctxswitch     gort-bench ctxswitch 1000000 10000000  vs  GOMAXPROCS=2 ctxswitch_go ...
-#   spawn         gort-bench spawn 1000000         vs  GOMAXPROCS=2 spawn_go (bench/go/spawn.go)
-#   pipeline      gort-bench pipeline 1000000      vs  GOMAXPROCS=2 pipeline_go (bench/go/pipeline.go)
-#   defer         gort-bench defer 100000000       vs  GOMAXPROCS=2 defer_go (bench/go/defer/main.go)
-#   ctxswitch-p1  both at GOMAXPROCS=1 (informational: every yield must switch)
-#   binary-trees  gort-bench binary-trees 21       vs  GOMAXPROCS=2 bt_go 21 (QUICK: 16)
-#   gc-latency    gort-bench gc-latency 2000000 200000  vs  msgwin_go (QUICK: 200000 20000)
-#   alloc         gort-bench alloc 10000000        vs  GOMAXPROCS=2 alloc_go (QUICK: 1000000)
-# gort runs with its defaults (GOMAXPROCS from the environment, else all CPUs).
+# It installs the Debian packages it is missing (as scripts/lib/deps.sh does:
+# gort's own, then golang-go, g++, pkg-config, libgc-dev, libmimalloc-dev,
+# libboost-fiber-dev, libboost-context-dev, libabsl-dev for the peers; as root
+# or with password-less sudo), builds gort-bench in BUILD_DIR, builds the
+# peers the chosen groups need into PEERS_BUILD (scripts/lib/bench_peers.sh:
+# ../shared/peers/run_all.sh's compile commands, cached, rebuilt only when a
+# source, the command, the compiler or a library package changes), then runs
+# each pair with ../shared/peers/pair.py (gort and the peer alternately, REPS
+# runs each, /usr/bin/time adds maxrss and wall_ext) and prints one table per
+# group: metric, peer, gort median, peer median, ratio gort/peer (median of
+# the per-run ratios), and the bar of ../shared/DESIGN.md §7 where one applies.
 #
-# Other knobs: BUILD_DIR (default build), PEERS_BUILD (default build-peers),
-# SHARED (default ../shared), GO_PROCS (default 2), PAIR_TIMEOUT (seconds per
-# group, default 300*REPS).
-# Exit status: 0 when everything built and ran (missed bars do not fail it),
-# 1 when a build or a run failed (crash, CHECK FAILED, timeout).
+# Groups (full size; QUICK size) and peers:
+#   skynet        skynet 1000000 (100000)     Go skynet_go; Boost.Fiber skynet_fiber
+#                                             work_stealing x2 and a LIFO scheduler x1
+#   ctxswitch     ctxswitch 1000000 10000000 (200000 1000000)
+#                                             Go ctxswitch_go; Boost.Fiber ctxswitch_fiber
+#                                             (round_robin, one thread; its yield1/2_call
+#                                             paired with gosched1/2_call)
+#   ctxswitch-p1  the same with gort and Go at GOMAXPROCS=1 (informational)
+#   spawn         spawn 1000000 (200000)      Go bench/go/spawn.go; no C++ peer
+#   pipeline      pipeline 1000000 (200000)   Go bench/go/pipeline.go; no C++ peer
+#   defer         defer (100M calls, also QUICK: the Go twin's size is fixed)
+#                                             Go bench/go/defer/main.go; no C++ peer
+#   maps          maps 1000000 (200000)       Go maps_go; abseil flat_hash_map (maps_cpp absl)
+#   maps-marking  maps 1000000 1 (200000 1)   gort inside an open mark against Go maps_go (informational)
+#   binary-trees  binary-trees 21 (16)        Go bt_go; Boehm bt_boehm (parallel mark);
+#                                             new/delete on mimalloc and on glibc malloc
+#   gc-latency    gc-latency 2000000 200000 (200000 20000)
+#                                             Go msgwin_go; Boehm (parallel mark); mimalloc (manual free)
+#   alloc         alloc 10000000 (1000000)    Go alloc_go; Boehm (parallel mark); mimalloc; glibc
+#   stw           stw 100 10 50 (20 10 10)    no peer (absolute bar: p99 < 100 us)
+#   stw-100k      stw 100 100000 50 (20 10000 10)  no peer, 100,000 parked goroutines
+# Go runs at GOMAXPROCS=$GO_PROCS; gort at its default (GOMAXPROCS from the
+# environment, else all CPUs); Boehm with BOEHM_PARMARK=1 (one marker per core).
+#
+# Knobs (environment): REPS (default 5), ONLY (groups, default all), QUICK
+# (1: reduced sizes), BUILD_DIR (default build), PEERS_BUILD (default
+# build-peers), SHARED (default ../shared), GO_PROCS (default 2), PAIR_TIMEOUT
+# (seconds for one pair run, default 300*REPS), JOBS (gort build jobs, default 2).
+#
+# Output: the tables on stdout (and in FILE with --out FILE, and in
+# BUILD_DIR/bench-results/table.md), progress on stderr; raw pair.py output
+# and logs in BUILD_DIR/bench-results/.
+# Exit status: 0 when everything built and ran (missed bars do not fail it);
+# 1 when something failed to build or run (a peer that cannot be built, a
+# crash, CHECK FAILED, a pair exceeding PAIR_TIMEOUT) — the table is still
+# printed, with the failure in the group's rows; 2 for a usage error (unknown
+# group or option, bad REPS).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 ROOT=$PWD
-SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd) || { echo "bench.sh: ../shared not found (set SHARED=)"; exit 1; }
+# shellcheck source=scripts/lib/deps.sh
+source "$ROOT/scripts/lib/deps.sh"
+# shellcheck source=scripts/lib/bench_peers.sh
+source "$ROOT/scripts/lib/bench_peers.sh"
+
+ALL_GROUPS="skynet ctxswitch ctxswitch-p1 spawn pipeline defer maps maps-marking binary-trees gc-latency alloc stw stw-100k"
+say() { printf 'bench.sh: %s\n' "$*" >&2; }
+usage() {
+  sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+}
+usage_error() { say "$*"; say "usage: [REPS=N] [ONLY=\"GROUP...\"] [QUICK=1] scripts/bench.sh [--out FILE] (--help for more)"; exit 2; }
+
+OUT_FILE=
+while (($#)); do
+  case $1 in
+    --out) (($# >= 2)) || usage_error "--out needs a file name"; OUT_FILE=$2; shift 2 ;;
+    --out=*) OUT_FILE=${1#--out=}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage_error "unknown argument '$1'" ;;
+  esac
+done
+
+REPS=${REPS:-5}
+QUICK=${QUICK:-0}
+ONLY=${ONLY:-$ALL_GROUPS}
+GO_PROCS=${GO_PROCS:-2}
+[[ $REPS =~ ^[1-9][0-9]*$ ]] || usage_error "REPS must be a positive integer, not '$REPS'"
+[[ $QUICK == 0 || $QUICK == 1 ]] || usage_error "QUICK must be 0 or 1, not '$QUICK'"
+[[ $GO_PROCS =~ ^[1-9][0-9]*$ ]] || usage_error "GO_PROCS must be a positive integer, not '$GO_PROCS'"
+PAIR_TIMEOUT=${PAIR_TIMEOUT:-$((300 * REPS))}
+[[ $PAIR_TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage_error "PAIR_TIMEOUT must be a positive number of seconds, not '$PAIR_TIMEOUT'"
+for g in $ONLY; do
+  case " $ALL_GROUPS " in *" $g "*) ;; *) usage_error "unknown group '$g' in ONLY (groups: $ALL_GROUPS)" ;; esac
+done
+[[ -n ${ONLY// /} ]] || usage_error "ONLY names no group (groups: $ALL_GROUPS)"
+if [[ -n $OUT_FILE ]]; then
+  case $OUT_FILE in /*) ;; *) OUT_FILE=$(pwd -P)/$OUT_FILE ;; esac   # (cwd is ROOT here)
+fi
+
+SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd) || { say "../shared not found (set SHARED=)"; exit 1; }
 PEERS=$SHARED/peers
+[[ -f $PEERS/pair.py ]] || { say "$PEERS/pair.py not found (set SHARED=)"; exit 1; }
 BUILD_DIR=${BUILD_DIR:-build}
 case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
 PEERS_BUILD=${PEERS_BUILD:-$ROOT/build-peers}
 case $PEERS_BUILD in /*) ;; *) PEERS_BUILD=$ROOT/$PEERS_BUILD ;; esac
-REPS=${REPS:-5}
-QUICK=${QUICK:-0}
-ONLY=${ONLY:-"skynet ctxswitch spawn pipeline ctxswitch-p1 defer binary-trees gc-latency alloc"}
-GO_PROCS=${GO_PROCS:-2}
-PAIR_TIMEOUT=${PAIR_TIMEOUT:-$((300 * REPS))}
 OUT=$BUILD_DIR/bench-results
 BENCH=$BUILD_DIR/bin/gort-bench
+BENCH_LOG=$OUT/peers.log
+LIB=$ROOT/scripts/lib
 
-if [ "$QUICK" = 1 ]; then
-  SKY=100000; CS="200000 1000000"; SPN=200000; PIPE=200000
-  BT=16; MSGWIN="200000 20000"; ALLOC=1000000
-else
-  SKY=1000000; CS="1000000 10000000"; SPN=1000000; PIPE=1000000   # the Go programs' defaults
-  BT=21; MSGWIN="2000000 200000"; ALLOC=10000000
+if [[ $QUICK == 1 ]]; then
+  SKY=(100000) CS=(200000 1000000) SPN=(200000) PIPE=(200000) MAPN=(200000)
+  BT=(16) MSGWIN=(200000 20000) ALLOC=(1000000) STW=(20 10 10) STW100K=(20 10000 10)
+else   # the Go programs' defaults
+  SKY=(1000000) CS=(1000000 10000000) SPN=(1000000) PIPE=(1000000) MAPN=(1000000)
+  BT=(21) MSGWIN=(2000000 200000) ALLOC=(10000000) STW=(100 10 50) STW100K=(100 100000 50)
 fi
 
-want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
-for g in $ONLY; do
-  case $g in skynet|ctxswitch|spawn|pipeline|ctxswitch-p1|defer|binary-trees|gc-latency|alloc) ;; *) echo "bench.sh: unknown group '$g' (skynet ctxswitch spawn pipeline ctxswitch-p1 defer binary-trees gc-latency alloc)"; exit 1 ;; esac
-done
-mkdir -p "$OUT" || exit 1
-rm -f "$OUT"/*.pair "$OUT"/*.status
-
-# ---- build gort-bench --------------------------------------------------------
-echo "== building gort-bench in $BUILD_DIR"
-if ! { cmake -S "$ROOT" -B "$BUILD_DIR" >"$OUT/cmake.log" 2>&1 &&
-       cmake --build "$BUILD_DIR" -j"$(nproc)" --target gort-bench >>"$OUT/cmake.log" 2>&1; }; then
-  tail -40 "$OUT/cmake.log"
-  echo "bench.sh: building gort-bench failed (log: $OUT/cmake.log)"
-  exit 1
-fi
-
-# ---- build the peers (Go programs and C++ baselines) ---------------------------
-echo "== building the peers in $PEERS_BUILD"
-if ! BUILD_ONLY=1 PEERS_BUILD="$PEERS_BUILD" "$PEERS/run_all.sh" >"$OUT/peers.log" 2>&1; then
-  tail -40 "$OUT/peers.log"
-  echo "bench.sh: building the peers failed (log: $OUT/peers.log)"
-  exit 1
-fi
-# spawn and pipeline have no program in ../shared/peers: their Go twins live
-# in bench/go/.
-build_go_twin() {  # build_go_twin NAME [SOURCE]
-  local src=${2:-$ROOT/bench/go/$1.go}
-  mkdir -p "$BUILD_DIR/bench-go"
-  if ! GOCACHE=${GOCACHE:-$PEERS_BUILD/gocache} GOPATH=${GOPATH:-$PEERS_BUILD/gopath} GO111MODULE=off \
-       go build -o "$BUILD_DIR/bench-go/$1_go" "$src" >>"$OUT/peers.log" 2>&1; then
-    tail -20 "$OUT/peers.log"
-    echo "bench.sh: building $src failed"
-    exit 1
-  fi
+# ---- the groups ---------------------------------------------------------------
+# define_group GROUP sets G_GORT (gort-bench's command, an array), G_NOTE, and
+# the peers: PEER_IDS, PEER_LABELS, PEER_BINS (what must be built) and
+# PEER_CMDS (each command as one shell-quoted string).
+add_peer() {  # add_peer ID LABEL BINARY -- COMMAND...
+  PEER_IDS+=("$1"); PEER_LABELS+=("$2"); PEER_BINS+=("$3")
+  shift 4
+  local q
+  printf -v q '%q ' "$@"
+  PEER_CMDS+=("${q% }")
 }
-SPAWN_GO=$BUILD_DIR/bench-go/spawn_go
-PIPELINE_GO=$BUILD_DIR/bench-go/pipeline_go
-want spawn && build_go_twin spawn
-want pipeline && build_go_twin pipeline
-DEFER_GO=$BUILD_DIR/bench-go/defer_go
-want defer && build_go_twin defer "$ROOT/bench/go/defer/main.go"
+define_group() {
+  local g=$1 B=$PEERS_BUILD gp=(env GOMAXPROCS="$GO_PROCS")
+  PEER_IDS=() PEER_LABELS=() PEER_BINS=() PEER_CMDS=() G_NOTE='' G_GORT=()
+  case $g in
+    skynet)
+      G_GORT=("$BENCH" skynet "${SKY[@]}")
+      add_peer go Go skynet_go -- "${gp[@]}" "$B/skynet_go" "${SKY[@]}"
+      add_peer fiber-ws2 "Boost.Fiber work_stealing ×2" skynet_fiber -- "$B/skynet_fiber" "${SKY[@]}" 2 ws 16 dispatch
+      add_peer fiber-lifo1 "Boost.Fiber LIFO ×1" skynet_fiber -- "$B/skynet_fiber" "${SKY[@]}" 1 lifo 16 dispatch
+      G_NOTE="Boost.Fiber's work_stealing scheduler is bimodal run to run (../shared/peers/README.md); the LIFO one is the peers' own depth-first scheduler" ;;
+    ctxswitch|ctxswitch-p1)
+      if [[ $g == ctxswitch ]]; then
+        G_GORT=("$BENCH" ctxswitch "${CS[@]}")
+        add_peer go Go ctxswitch_go -- "${gp[@]}" "$B/ctxswitch_go" "${CS[@]}"
+      else
+        G_GORT=(env GOMAXPROCS=1 "$BENCH" ctxswitch "${CS[@]}")
+        add_peer go "Go, GOMAXPROCS=1" ctxswitch_go -- env GOMAXPROCS=1 "$B/ctxswitch_go" "${CS[@]}"
+      fi
+      add_peer fiber "Boost.Fiber round_robin ×1" ctxswitch_fiber -- \
+        "$LIB/rename_metrics.sh" yield1_call=gosched1_call yield2_call=gosched2_call -- "$B/ctxswitch_fiber" "${CS[@]}"
+      G_NOTE="Boost.Fiber's this_fiber::yield figures (yield1_call, yield2_call) are its rows gosched1_call and gosched2_call"
+      [[ $g == ctxswitch-p1 ]] && G_NOTE="$G_NOTE; gort and Go at GOMAXPROCS=1, where every gosched2 yield is a switch (no bar)" ;;
+    spawn)
+      G_GORT=("$BENCH" spawn "${SPN[@]}")
+      add_peer go Go spawn_go -- "${gp[@]}" "$B/spawn_go" "${SPN[@]}"
+      G_NOTE="No C++ peer" ;;
+    pipeline)
+      G_GORT=("$BENCH" pipeline "${PIPE[@]}")
+      add_peer go Go pipeline_go -- "${gp[@]}" "$B/pipeline_go" "${PIPE[@]}"
+      G_NOTE="No C++ peer" ;;
+    defer)
+      G_GORT=("$BENCH" defer)
+      add_peer go Go defer_go -- "${gp[@]}" "$B/defer_go"
+      G_NOTE="No C++ peer; 100M calls per case even with QUICK=1 (the Go twin's size is fixed)" ;;
+    maps)
+      G_GORT=("$BENCH" maps "${MAPN[@]}")
+      add_peer go Go maps_go -- "${gp[@]}" "$B/maps_go" "${MAPN[@]}"
+      add_peer absl "abseil flat_hash_map" maps_cpp -- "$B/maps_cpp" absl "${MAPN[@]}" ;;
+    maps-marking)
+      G_GORT=("$BENCH" maps "${MAPN[@]}" 1)
+      add_peer go "Go (not marking)" maps_go -- "${gp[@]}" "$B/maps_go" "${MAPN[@]}"
+      G_NOTE="gort's operations inside one open mark (write barrier on, new buckets allocated black) against Go's ordinary run (informational, no bar); no C++ peer" ;;
+    binary-trees)
+      G_GORT=("$BENCH" binary-trees "${BT[@]}")
+      add_peer go Go bt_go -- "${gp[@]}" "$B/bt_go" "${BT[@]}"
+      add_peer boehm "Boehm, parallel mark" bt_boehm -- env BOEHM_PARMARK=1 "$B/bt_boehm" "${BT[@]}"
+      add_peer mimalloc "mimalloc new/delete" bt_mimalloc -- "$B/bt_mimalloc" "${BT[@]}"
+      add_peer glibc "glibc new/delete" bt_glibc -- "$B/bt_glibc" "${BT[@]}" ;;
+    gc-latency)
+      G_GORT=("$BENCH" gc-latency "${MSGWIN[@]}")
+      add_peer go Go msgwin_go -- "${gp[@]}" "$B/msgwin_go" "${MSGWIN[@]}"
+      add_peer boehm "Boehm, parallel mark" msgwin_boehm -- env BOEHM_PARMARK=1 "$B/msgwin_boehm" "${MSGWIN[@]}"
+      add_peer mimalloc "mimalloc, manual free" msgwin_mimalloc -- "$B/msgwin_mimalloc" "${MSGWIN[@]}" ;;
+    alloc)
+      G_GORT=("$BENCH" alloc "${ALLOC[@]}")
+      add_peer go Go alloc_go -- "${gp[@]}" "$B/alloc_go" "${ALLOC[@]}"
+      add_peer boehm "Boehm, parallel mark" alloc_boehm -- env BOEHM_PARMARK=1 "$B/alloc_boehm" "${ALLOC[@]}"
+      add_peer mimalloc "mimalloc malloc/free" alloc_mimalloc -- "$B/alloc_mimalloc" "${ALLOC[@]}"
+      add_peer glibc "glibc malloc/free" alloc_glibc -- "$B/alloc_glibc" "${ALLOC[@]}" ;;
+    stw)
+      G_GORT=("$BENCH" stw "${STW[@]}")
+      G_NOTE="No peer: the bar is absolute (../shared/DESIGN.md: p99 under 100 µs)" ;;
+    stw-100k)
+      G_GORT=("$BENCH" stw "${STW100K[@]}")
+      G_NOTE="No peer: the bar is absolute (../shared/DESIGN.md: p99 under 100 µs, independent of the goroutine count)" ;;
+  esac
+}
+rel() {  # a command for the table: paths under ROOT relative to it
+  local s=$1
+  s=${s//"$PEERS/"/../shared/peers/}
+  s=${s//"$ROOT/"/}
+  printf '%s' "$s"
+}
 
-# ---- environment -----------------------------------------------------------
-{
-  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || echo ' (+ uncommitted changes)')"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
-  echo "go: $(go version 2>/dev/null)"
-  echo "reps: $REPS  quick: $QUICK  Go GOMAXPROCS: $GO_PROCS  gort GOMAXPROCS: ${GOMAXPROCS:-default}"
-  echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-} | tee "$OUT/env.txt"
-
-# ---- runs ------------------------------------------------------------------
+if ! { rm -rf "$OUT" && mkdir -p "$OUT"; }; then say "cannot create $OUT"; exit 1; fi
+: >"$BENCH_LOG"
 FAIL=0
-pair() {  # pair GROUP -- CMD_A ... --vs CMD_B ...
-  local group=$1; shift 2
-  echo
-  echo "== $group"
-  # timeout signals its whole process group: pair.py and the benchmark it runs.
-  timeout --kill-after=10 "$PAIR_TIMEOUT" python3 "$PEERS/pair.py" --reps "$REPS" -- "$@" 2>&1 |
-    tee "$OUT/$group.pair"
-  local rc=${PIPESTATUS[0]}
-  echo "$rc" >"$OUT/$group.status"
-  if [ "$rc" != 0 ]; then
-    [ "$rc" = 124 ] && echo "bench.sh: $group timed out after ${PAIR_TIMEOUT}s"
-    echo "bench.sh: $group FAILED (exit $rc)"
+T0=$SECONDS
+
+# ---- packages ------------------------------------------------------------------
+declare -A NEED_BIN=()
+for g in $ONLY; do
+  define_group "$g"
+  for b in "${PEER_BINS[@]}"; do NEED_BIN[$b]=1; done
+done
+say "checking packages"
+gort_ensure_deps || exit 1
+mapfile -t PEER_PKGS < <(bench_peer_packages "${!NEED_BIN[@]}")
+PEER_PKGS+=(python3)
+# In a subshell: gort_ensure_deps exits when it cannot install. A peer whose
+# package is still missing then fails to build and says why in its row.
+if ! ( GORT_DEPS=("${PEER_PKGS[@]}"); gort_ensure_deps ); then
+  say "some peer packages are missing; the peers that need them will not be built"
+fi
+for tool in python3 /usr/bin/time timeout; do
+  command -v "$tool" >/dev/null 2>&1 || { say "$tool not found (Debian packages python3, time, coreutils)"; exit 1; }
+done
+
+# ---- gort-bench --------------------------------------------------------------------
+say "building gort-bench in $BUILD_DIR"
+gort_build_targets gort-bench
+if ! ( gort_build "$BUILD_DIR" ) >&2; then
+  say "building gort-bench failed"
+  exit 1
+fi
+
+# ---- peers ---------------------------------------------------------------------------
+say "building the peers in $PEERS_BUILD (log: $BENCH_LOG)"
+mkdir -p "$PEERS_BUILD" || { say "cannot create $PEERS_BUILD"; exit 1; }
+declare -A PEER_ERR=()
+for b in $(printf '%s\n' "${!NEED_BIN[@]}" | sort); do
+  BENCH_PEER_BUILT=0
+  t=$SECONDS
+  if bench_peer_build "$b"; then
+    ((BENCH_PEER_BUILT)) && say "  built $b ($((SECONDS - t)) s)"
+  else
+    PEER_ERR[$b]=$BENCH_PEER_ERROR
+    say "  $b: $BENCH_PEER_ERROR"
     FAIL=1
   fi
+done
+if [[ ${PEER_ERR[*]} == *"compiler failed"* ]]; then tail -n 20 "$BENCH_LOG" >&2; fi
+
+# ---- environment ---------------------------------------------------------------------
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')
+git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || commit="$commit (+ uncommitted changes)"
+{
+  printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf 'machine\t%s\n' "${cpu:-?} × $(nproc) (nproc), $(free -g | awk '/Mem:/{print $2}') GiB, Linux $(uname -r)"
+  printf 'commit\t%s\n' "$commit"
+  printf 'reps\t%s\n' "$REPS"
+  printf 'quick\t%s\n' "$QUICK"
+  printf 'go\t%s\n' "$(go version 2>/dev/null | awk '{print $3}' || echo '?')"
+  printf 'go_procs\t%s\n' "$GO_PROCS"
+  printf 'gort_procs\t%s\n' "${GOMAXPROCS:-default ($(nproc))}"
+  printf 'load_start\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$OUT/env.tsv"
+sed 's/\t/: /' "$OUT/env.tsv" >&2
+
+# ---- runs ----------------------------------------------------------------------------
+: >"$OUT/groups.tsv"
+: >"$OUT/runs.tsv"
+record() {  # record GROUP ID LABEL STATUS FILE COMMAND SECONDS
+  local IFS=$'\t'
+  printf '%s\n' "$*" >>"$OUT/runs.tsv"
 }
+run_timed() {  # run_timed LOG -- COMMAND...: sets RC; output to LOG and stderr
+  local log=$1
+  shift 2
+  # timeout signals its whole process group: pair.py and the benchmark it runs.
+  timeout --kill-after=10 "$PAIR_TIMEOUT" "$@" 2>&1 | tee "$log" >&2
+  RC=${PIPESTATUS[0]}
+}
+status_of() {  # status_of RC LOG: "ok" or what failed, for the table
+  local how
+  case $1 in
+    0) echo ok; return ;;
+    124|137) echo "TIMED OUT after ${PAIR_TIMEOUT} s"; return ;;
+  esac
+  # pair.py and bench_solo.py say "command failed (RC): COMMAND" (a negative
+  # RC is a signal); the benchmarks exit 1 on a failed checksum (CHECK FAILED).
+  # shellcheck disable=SC2016  # the backquotes are Markdown
+  how=$(grep -m1 -o '^command failed ([-0-9]*): .*' "$2" 2>/dev/null |
+        sed -E 's/^command failed \(([-0-9]+)\): (.*)/`\2` exited \1/')
+  how=$(rel "$how")
+  [[ $how == *' exited 1' ]] && how="$how (the benchmarks' status for CHECK FAILED)"
+  echo "FAILED: ${how:-exit $1} (log: $(rel "$2"))"
+}
+for g in $ONLY; do
+  define_group "$g"
+  gort_cmd=$(printf '%q ' "${G_GORT[@]}")
+  gort_cmd=${gort_cmd% }
+  printf '%s\t%s\t%s\n' "$g" "\`$(rel "$gort_cmd")\`" "$G_NOTE" >>"$OUT/groups.tsv"
+  if ((${#PEER_IDS[@]} == 0)); then
+    say "== $g (no peer)"
+    f=$g.solo
+    t=$SECONDS
+    run_timed "$OUT/$f" -- python3 "$LIB/bench_solo.py" --peers "$PEERS" --reps "$REPS" -- "${G_GORT[@]}"
+    st=$(status_of "$RC" "$OUT/$f")
+    if [[ $st == ok ]]; then st=solo; else FAIL=1; say "$g: $st"; fi
+    record "$g" none "no peer" "$st" "$f" "" "$((SECONDS - t))"
+    continue
+  fi
+  for i in "${!PEER_IDS[@]}"; do
+    id=${PEER_IDS[$i]} label=${PEER_LABELS[$i]} bin=${PEER_BINS[$i]} pcmd=${PEER_CMDS[$i]}
+    f=$g.$id.pair
+    if [[ -n ${PEER_ERR[$bin]:-} ]]; then
+      record "$g" "$id" "$label" "not built: $(rel "${PEER_ERR[$bin]}")" "$f" "$(rel "$pcmd")" 0
+      continue
+    fi
+    say "== $g vs $label"
+    t=$SECONDS
+    eval "peer=($pcmd)"
+    # shellcheck disable=SC2154  # peer is set by the eval
+    run_timed "$OUT/$f" -- python3 "$PEERS/pair.py" --reps "$REPS" -- "${G_GORT[@]}" --vs "${peer[@]}"
+    st=$(status_of "$RC" "$OUT/$f")
+    [[ $st == ok ]] || { FAIL=1; say "$g vs $label: $st"; }
+    record "$g" "$id" "$label" "$st" "$f" "$(rel "$pcmd")" "$((SECONDS - t))"
+    say "   ($((SECONDS - t)) s)"
+  done
+done
 
-want skynet && pair skynet -- "$BENCH" skynet $SKY \
-  --vs env GOMAXPROCS="$GO_PROCS" "$PEERS_BUILD/skynet_go" $SKY
-want ctxswitch && pair ctxswitch -- "$BENCH" ctxswitch $CS \
-  --vs env GOMAXPROCS="$GO_PROCS" "$PEERS_BUILD/ctxswitch_go" $CS
-want spawn && pair spawn -- "$BENCH" spawn $SPN \
-  --vs env GOMAXPROCS="$GO_PROCS" "$SPAWN_GO" $SPN
-want pipeline && pair pipeline -- "$BENCH" pipeline $PIPE \
-  --vs env GOMAXPROCS="$GO_PROCS" "$PIPELINE_GO" $PIPE
-want defer && pair defer -- "$BENCH" defer \
-  --vs env GOMAXPROCS="$GO_PROCS" "$DEFER_GO"
-want ctxswitch-p1 && pair ctxswitch-p1 -- env GOMAXPROCS=1 "$BENCH" ctxswitch $CS \
-  --vs env GOMAXPROCS=1 "$PEERS_BUILD/ctxswitch_go" $CS
-want binary-trees && pair binary-trees -- "$BENCH" binary-trees $BT \
-  --vs env GOMAXPROCS="$GO_PROCS" "$PEERS_BUILD/bt_go" $BT
-want gc-latency && pair gc-latency -- "$BENCH" gc-latency $MSGWIN \
-  --vs env GOMAXPROCS="$GO_PROCS" "$PEERS_BUILD/msgwin_go" $MSGWIN
-want alloc && pair alloc -- "$BENCH" alloc $ALLOC \
-  --vs env GOMAXPROCS="$GO_PROCS" "$PEERS_BUILD/alloc_go" $ALLOC
-
-# ---- table -----------------------------------------------------------------
-echo
-echo "loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/env.txt"
-echo
-GO_PROCS=$GO_PROCS python3 - "$OUT" "$REPS" $ONLY <<'EOF' | tee "$OUT/table.md"
-import os, re, sys
-out, reps, groups = sys.argv[1], sys.argv[2], sys.argv[3:]
-# The bars of issue 2, as ratios gort/Go (Go at GOMAXPROCS=2); other rows have none.
-BARS = {("skynet", "time"): 0.5, ("skynet", "maxrss"): 1.0,
-        ("ctxswitch", "pingpong_roundtrip"): 0.5, ("ctxswitch", "gosched1_call"): 0.5,
-        ("ctxswitch", "gosched2_call"): 0.5,
-        ("binary-trees", "time_internal"): 0.5, ("binary-trees", "maxrss"): 1.0,
-        ("gc-latency", "push_max"): 0.5, ("gc-latency", "push_p999"): 1.0,
-        ("alloc", "per_alloc"): 0.5}
-RATIO = re.compile(r"^RATIO metric=(\S+) a=(\S+) b=(\S+) unit=(\S+) ratio=(\S+)")
-LAST = ("maxrss", "wall_ext")  # /usr/bin/time's figures after the program's own
-
-def num(x):
-    v = float(x)
-    if v == 0: return "0"
-    a = abs(v)
-    if a >= 100: return "%.0f" % v
-    if a >= 10: return "%.1f" % v
-    if a >= 1: return "%.2f" % v
-    return "%.3g" % v
-
-print("| benchmark | metric | gort median | Go median | ratio (gort/Go) | bar |")
-print("|---|---|---:|---:|---:|---|")
-for g in groups:
-    try:
-        status = open(os.path.join(out, g + ".status")).read().strip()
-        lines = open(os.path.join(out, g + ".pair")).read().splitlines()
-    except OSError:
-        status, lines = "not run", []
-    rows = [m.groups() for m in map(RATIO.match, lines) if m]
-    if status != "0" or not rows:
-        print("| %s | — | FAILED (%s) | | | |" % (g, "exit " + status if status.isdigit() else status))
-        continue
-    rows.sort(key=lambda r: r[0] in LAST)
-    for metric, a, b, unit, ratio in rows:
-        bar = BARS.get((g, metric))
-        if bar is None:
-            verdict = "—"
-        else:
-            verdict = "≤ %g %s" % (bar, "met" if float(ratio) <= bar else "**missed**")
-        print("| %s | %s | %s %s | %s %s | %s | %s |" % (g, metric, num(a), unit, num(b), unit, ratio, verdict))
-print()
-print("Medians of %s alternating runs each (pair.py); ratio = median of the per-run ratios." % reps)
-print("Go at GOMAXPROCS=%s, gort at its default (ctxswitch-p1: both at GOMAXPROCS=1); "
-      "maxrss (peak RSS) and wall_ext (whole process) from /usr/bin/time." % os.environ.get("GO_PROCS", "2"))
-EOF
-
-if [ "$FAIL" != 0 ]; then
-  echo "SOME RUNS FAILED (logs in $OUT)"
+# ---- table ---------------------------------------------------------------------------
+printf 'load_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/env.tsv"
+el=$((SECONDS - T0))
+printf 'elapsed\t%s\n' "ran in $((el / 60)) min $((el % 60)) s" >>"$OUT/env.tsv"
+if ! python3 "$LIB/bench_table.py" "$OUT" >"$OUT/table.md"; then
+  say "writing the table failed"
   exit 1
 fi
+cat "$OUT/table.md"
+if [[ -n $OUT_FILE ]]; then
+  cp "$OUT/table.md" "$OUT_FILE" || { say "cannot write $OUT_FILE"; FAIL=1; }
+fi
+if ((FAIL)); then
+  say "SOME BUILDS OR RUNS FAILED (logs in $OUT)"
+  exit 1
+fi
+say "done in $((el / 60)) min $((el % 60)) s; raw results in $OUT"
+exit 0
