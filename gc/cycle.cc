@@ -9,9 +9,10 @@
 //     objects until none are left and the barrier buffers come back empty;
 //     the last marker to run out of work ends the mark (try_mark_done);
 //  3. mark termination (world stopped): empty the barrier buffers and the
-//     queue (little is left), gccheckmark's verification, barrier off,
-//     weak pointers and finalizers, the next goal; the sweep then runs
-//     concurrently (the background sweeper) and lazily (allocation).
+//     queue (little is left), gccheckmark's verification, barrier off, the
+//     next goal; the sweep then runs concurrently (the background sweeper)
+//     and lazily (allocation), and deals with weak pointers and finalizers
+//     of dead objects span by span (gc/specials_table.h).
 // GODEBUG=gcstoptheworld=1 runs the mark and the sweep with the world stopped.
 #include <stdlib.h>
 #include <time.h>

@@ -19,6 +19,7 @@
 #include "gort/gc.h"
 #include "gort/sched.h"
 #include "sched/sched.h"
+#include "trace/trace.h"
 
 namespace gort::gc {
 
@@ -68,6 +69,7 @@ std::atomic<bool> g_fg_started{false};
 void finalizer_main() {
   using namespace gort::detail;
   become_system_goroutine();
+  trace::name_goroutine(gort::goid(), "finalizer");
   Finalizers& f = fins();
   for (;;) {
     g_fg_parker.park(WaitReason::finalizer_wait);

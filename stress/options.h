@@ -30,6 +30,7 @@ struct Options {
   bool verify = false;
   bool json = false;
   std::string report_path;   // --report: empty for none
+  std::string trace_path;    // --trace: empty for none
   std::string command_line;  // the arguments as given, for the report
 };
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "context.h"
+#include "gort/trace.h"
 #include "monitor.h"
 #include "output_file.h"
 #include "plan.h"
@@ -17,6 +18,16 @@
 namespace stress {
 
 int run_stress(const Options& o, std::chrono::steady_clock::time_point boot) {
+  // The trace covers the whole run, settings included. The path was checked
+  // before boot; what can still fail here is a trace already running
+  // (GORT_TRACE set as well) or a file that became unwritable since.
+  if (!o.trace_path.empty()) {
+    std::string err;
+    if (!gort::trace::start(o.trace_path, &err)) {
+      std::fprintf(stderr, "gort-stress: --trace %s: %s\n", o.trace_path.c_str(), err.c_str());
+      return 2;
+    }
+  }
   if (o.procs > 0) gort::set_gomaxprocs(o.procs);
   if (o.gogc_set) gort::gc::set_gc_percent(o.gogc);
   if (o.memlimit_set) gort::gc::set_memory_limit(o.memlimit);
@@ -56,6 +67,7 @@ int run_stress(const Options& o, std::chrono::steady_clock::time_point boot) {
   }
   wg.wait();
   mon.stop();
+  if (!o.trace_path.empty()) gort::trace::stop();
 
   Summary s = collect_summary(o, mon, ctx_ptrs, failures);
   std::string table = summary_table(s);
@@ -77,6 +89,9 @@ int run_stress(const Options& o, std::chrono::steady_clock::time_point boot) {
       if (status == 0) status = 3;
     }
   }
+  if (!o.trace_path.empty())
+    std::fprintf(stderr, "gort-stress: trace written to %s (open it at https://ui.perfetto.dev or chrome://tracing)\n",
+                 o.trace_path.c_str());
   return status;
 }
 

@@ -16,7 +16,7 @@
 // "ts"/"dur" in microseconds from the start of tracing, with ns decimals):
 //   - one track per P ("P0", "P1", ...): a complete ("X") slice for every
 //     stretch a goroutine ran there, named "G<goid>" (runtime goroutines by
-//     their role: "GC mark worker", "GC sweeper", "GC forcegc"), with
+//     their role: "GC mark worker", "GC sweeper", "GC forcegc", "finalizer"), with
 //     args.goid. A goroutine in a blocking call (gort::blocking) has no slice
 //     while it is in the call. Nested inside: "GC mark assist" slices (an
 //     allocating goroutine paying its assist debt, one per burst) and "GC
