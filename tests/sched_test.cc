@@ -615,6 +615,12 @@ std::uint64_t xmm15_after_a_park(bool scrub) {
 }  // namespace
 
 TEST(Sched, AResumeUnderCheckmarkClearsTheRegistersAnotherContextLeft) {
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's own code (fake stacks, shadow memory) runs after the resume and
+  // uses vector registers; gccheckmark holds no stack word strictly under
+  // ASan anyway (gc/mark.cc), which is what the scrub is for.
+  GTEST_SKIP() << "ASan's runtime uses the vector registers after the resume";
+#endif
   EXPECT_EQ(xmm15_after_a_park(true), 0u);
   // Without the scrub the marker survives the round trip through g0 (shown
   // so that the assertion above is known to be able to fail).
