@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""scripts/lib/soak_watch.py — runs one gort-stress soak and judges it.
+
+  soak_watch.py NAME SECONDS -- COMMAND...
+
+COMMAND is a gort-stress run with --json. While it runs, its resident set
+(VmRSS from /proc/PID/status) is sampled every second. At the end:
+  * the exit status must be 0 and the JSON's verification ok with no
+    failures (gort-stress names the failing object and goroutine otherwise);
+  * no RSS growth after warm-up: the run is cut into the warm-up (its first
+    quarter) and the rest, which is halved; the largest RSS of the second
+    half may exceed the largest of the first half by at most 10% + 16 MiB
+    (a collector that leaks grows without bound; one that holds its heap
+    goal plateaus).
+Prints one line of figures (and the failure reasons); exits 0 or 1.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def main():
+    if len(sys.argv) < 5 or sys.argv[3] != "--":
+        print(__doc__, file=sys.stderr)
+        return 2
+    name, seconds, cmd = sys.argv[1], float(sys.argv[2]), sys.argv[4:]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    samples = []  # (seconds since start, KiB)
+    # Read stdout/stderr in the background so the pipes never fill.
+    import threading
+    out_chunks, err_chunks = [], []
+    t_out = threading.Thread(target=lambda: out_chunks.append(proc.stdout.read()))
+    t_err = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()))
+    t_out.start()
+    t_err.start()
+    while proc.poll() is None:
+        r = rss_kib(proc.pid)
+        if r is not None:
+            samples.append((time.monotonic() - start, r))
+        time.sleep(1.0)
+    t_out.join()
+    t_err.join()
+    elapsed = time.monotonic() - start
+    out, err = "".join(out_chunks), "".join(err_chunks)
+    problems = []
+    if proc.returncode != 0:
+        problems.append(f"exit status {proc.returncode}")
+    summary = None
+    try:
+        summary = json.loads(out)
+    except ValueError:
+        problems.append("no JSON summary on stdout")
+    if summary is not None:
+        v = summary.get("verification", {})
+        if not v.get("ok") or v.get("failures", 1) != 0:
+            problems.append(f"verification failed: {v.get('messages')}")
+    warm = seconds / 4
+    rest = [kib for (t, kib) in samples if t >= warm]
+    early_max = late_max = 0
+    if len(rest) < 4:
+        problems.append(f"too few RSS samples after warm-up ({len(rest)})")
+    else:
+        half = len(rest) // 2
+        early_max, late_max = max(rest[:half]), max(rest[half:])
+        allowed = early_max * 1.10 + 16 * 1024
+        if late_max > allowed:
+            problems.append(f"RSS grew after warm-up: {early_max // 1024} MiB -> {late_max // 1024} MiB")
+    fig = ""
+    if summary is not None:
+        p = summary.get("pause_ns", {})
+        fig = (f"cycles {summary.get('gc_cycles')}, pauses p50 {p.get('p50', 0) / 1e6:.2f} ms "
+               f"p99 {p.get('p99', 0) / 1e6:.2f} ms max {p.get('max', 0) / 1e6:.2f} ms, "
+               f"GC CPU {summary.get('gc_cpu_percent', 0):.1f}%, peak heap "
+               f"{summary.get('peak_heap_bytes', 0) / 2**20:.0f} MiB, ")
+    print(f"soak {name}: {elapsed:.0f} s, {fig}RSS after warm-up: max {early_max // 1024} MiB "
+          f"(first half) / {late_max // 1024} MiB (second half), {len(samples)} samples: "
+          + ("ok" if not problems else "FAILED: " + "; ".join(problems)))
+    if problems:
+        sys.stderr.write(err[-4000:])
+    return 0 if not problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
