@@ -1,15 +1,17 @@
 // base/scrub.cc — see scrub.h.
 #include "base/scrub.h"
 
+#include <atomic>
+
 namespace gort::base {
 
 namespace {
 
 enum class VectorState : int { unknown, sse, avx, avx512 };
-VectorState g_vector_state = VectorState::unknown;
+std::atomic<VectorState> g_vector_state{VectorState::unknown};
 
 VectorState vector_state() {
-  VectorState v = __atomic_load_n(&g_vector_state, __ATOMIC_RELAXED);
+  VectorState v = g_vector_state.load(std::memory_order_relaxed);
   if (v != VectorState::unknown) return v;
 #if defined(__x86_64__)
   __builtin_cpu_init();
@@ -19,7 +21,7 @@ VectorState vector_state() {
 #else
   v = VectorState::sse;
 #endif
-  __atomic_store_n(&g_vector_state, v, __ATOMIC_RELAXED);
+  g_vector_state.store(v, std::memory_order_relaxed);
   return v;
 }
 

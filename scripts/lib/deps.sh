@@ -125,3 +125,15 @@ gort_build() {
   fi
   gort_say "build done in $((SECONDS - start))s"
 }
+
+# What scripts/fuzz.sh needs on top of GORT_DEPS: clang and libFuzzer's
+# runtime (Debian 12: clang 14; libclang-rt-14-dev holds libclang_rt.fuzzer).
+GORT_FUZZ_DEPS=(clang libclang-rt-14-dev)
+
+# gort_ensure_fuzz_deps — like gort_ensure_deps, for GORT_FUZZ_DEPS.
+gort_ensure_fuzz_deps() {
+  local -a saved=("${GORT_DEPS[@]}")
+  GORT_DEPS=("${GORT_FUZZ_DEPS[@]}")
+  gort_ensure_deps
+  GORT_DEPS=("${saved[@]}")
+}
