@@ -127,6 +127,8 @@ inline void* finish_object(MCache* mc, Span* s, std::uint32_t idx, const TypeInf
 }
 
 [[noreturn]] void not_on_runtime_thread() {
+  if (gort::detail::M* m = gort::detail::tls_m; m != nullptr && m->in_syscall)
+    gort::detail::fatal_("gort::gc::make called inside gort::blocking (allocate outside the blocking call)");
   gort::detail::fatal_("gort::gc::make called from a thread the runtime does not own (allocate from a goroutine)");
 }
 
@@ -147,7 +149,9 @@ void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind) {
 
 // Everything but the fast path. Outside any no-suspend stretch on entry.
 // array_count != 0: an array of that many t's, with its header.
-[[gnu::noinline]] void* alloc_slow(const TypeInfo& t, std::size_t array_count = 0) {
+// big_bytes != 0: a pointer-free object of that many bytes, beyond what
+// TypeInfo::size can say (alloc_bytes over 4 GiB; t is then noscan).
+[[gnu::noinline]] void* alloc_slow(const TypeInfo& t, std::size_t array_count = 0, std::size_t big_bytes = 0) {
   using namespace gort::detail;
   if (tls_m == nullptr || tls_m->p == nullptr) not_on_runtime_thread();
   if (!heap_initialized()) heap_init();
@@ -164,7 +168,7 @@ void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind) {
       should_collect(h.live_bytes.load(std::memory_order_relaxed)))
     maybe_collect();
   bool array = array_count != 0;
-  std::size_t bytes = array ? sizeof(ArrayHeader) + array_count * t.size : t.size;
+  std::size_t bytes = array ? sizeof(ArrayHeader) + array_count * t.size : big_bytes != 0 ? big_bytes : t.size;
   int sizeclass = bytes > kMaxSmallSize ? 0 : class_of(bytes);
   // While a cycle marks, an allocating goroutine pays for what it takes
   // (a span's worth here) with mark work (gc/pacer.cc).
@@ -176,7 +180,7 @@ void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind) {
   }
 
   if (sizeclass == 0) {
-    if (!array) return alloc_large(t.size, t.trace != nullptr ? &t : nullptr,
+    if (!array) return alloc_large(bytes, t.trace != nullptr ? &t : nullptr,
                                    t.trace == nullptr ? SpanKind::noscan : SpanKind::typed);
     base::NoSuspend ns;
     void* obj = alloc_large(bytes, nullptr, SpanKind::array);
@@ -286,8 +290,13 @@ void panic_runtime_error_makeslice() {
 void* alloc_bytes(std::size_t n) {
   // A pointer-free "type" of exactly n bytes: the noscan class (or large
   // span) path of alloc_object.
+  if (n > UINT32_MAX) {
+    // Too big for a size class or TypeInfo::size: a large noscan span of n
+    // bytes (more than the arena holds is Go's `runtime: out of memory`).
+    static const TypeInfo big{0, 1, nullptr, "[]byte", {0}};
+    return alloc_slow(big, 0, n);
+  }
   TypeInfo t{static_cast<std::uint32_t>(n), 1, nullptr, "[]byte", {0}};
-  if (n > UINT32_MAX) gort::detail::throw_("gort::gc::String: too large");
   return alloc_object(t);
 }
 

@@ -88,7 +88,8 @@ void parse_godebug(const char* s, Settings& st) {
     if (eq != nullptr) {
       std::string_view key(p, static_cast<std::size_t>(eq - p));
       std::int64_t v;
-      if (parse_int(eq + 1, end, &v)) {
+      // Go's atoi32: a value outside int32 is ignored like any other bad one.
+      if (parse_int(eq + 1, end, &v) && v >= INT32_MIN && v <= INT32_MAX) {
         if (key == "gccheckmark") st.checkmark = v != 0;
         else if (key == "gcstoptheworld") st.stoptheworld = v != 0;
         else if (key == "gctrace") st.trace = static_cast<int>(v);
@@ -102,43 +103,69 @@ void parse_godebug(const char* s, Settings& st) {
 
 }  // namespace
 
-bool parse_byte_count(const char* s, std::int64_t* out) {
-  std::size_t n = std::strlen(s);
+namespace {
+// Go's runtime atoi64: an optional '-', then decimal digits (none at all
+// reads as 0, a quirk parse_byte_count inherits: "-KiB" is 0).
+bool go_atoi64(const char* s, std::size_t n, std::int64_t* out) {
   if (n == 0) return false;
-  std::uint64_t mult = 1;
-  std::size_t digits = n;
-  char last = s[n - 1];
-  if (last < '0' || last > '9') {
-    if (last != 'B' || n < 2) return false;
-    char c = s[n - 2];
-    if (c >= '0' && c <= '9') {
-      digits = n - 1;
-    } else {
-      if (c != 'i' || n < 4) return false;
-      int power;
-      switch (s[n - 3]) {
-        case 'K': power = 1; break;
-        case 'M': power = 2; break;
-        case 'G': power = 3; break;
-        case 'T': power = 4; break;
-        default: return false;
-      }
-      for (int i = 0; i < power; i++) mult *= 1024;
-      digits = n - 3;
-    }
+  bool neg = false;
+  if (s[0] == '-') {
+    neg = true;
+    s++;
+    n--;
   }
-  if (digits == 0) return false;
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < digits; i++) {
-    if (s[i] < '0' || s[i] > '9') return false;  // no sign: negative values are malformed
-    if (v > (UINT64_MAX - 9) / 10) return false;
-    v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
+  std::uint64_t un = 0;
+  for (std::size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c < '0' || c > '9') return false;
+    if (un > UINT64_MAX / 10) return false;
+    un *= 10;
+    std::uint64_t un1 = un + static_cast<std::uint64_t>(c - '0');
+    if (un1 < un) return false;
+    un = un1;
   }
-  if (v > INT64_MAX) return false;
-  if (mult != 1 && v > UINT64_MAX / mult) return false;
-  v *= mult;
-  if (v > static_cast<std::uint64_t>(INT64_MAX)) return false;
-  *out = static_cast<std::int64_t>(v);
+  if (!neg && un > static_cast<std::uint64_t>(INT64_MAX)) return false;
+  if (neg && un > static_cast<std::uint64_t>(INT64_MAX) + 1) return false;
+  *out = neg ? static_cast<std::int64_t>(0 - un) : static_cast<std::int64_t>(un);
+  return true;
+}
+}  // namespace
+
+// Go's parseByteCount, line for line (so "-0" and "-0KiB" are 0, as in Go).
+bool parse_byte_count(const char* s, std::int64_t* out) {
+  std::size_t len = std::strlen(s);
+  if (len == 0) return false;
+  std::int64_t n;
+  char last = s[len - 1];
+  if (last >= '0' && last <= '9') {
+    if (!go_atoi64(s, len, &n) || n < 0) return false;
+    *out = n;
+    return true;
+  }
+  if (last != 'B' || len < 2) return false;
+  char c = s[len - 2];
+  if (c >= '0' && c <= '9') {
+    if (!go_atoi64(s, len - 1, &n) || n < 0) return false;
+    *out = n;
+    return true;
+  }
+  if (c != 'i' || len < 4) return false;
+  int power;
+  switch (s[len - 3]) {
+    case 'K': power = 1; break;
+    case 'M': power = 2; break;
+    case 'G': power = 3; break;
+    case 'T': power = 4; break;
+    default: return false;
+  }
+  std::uint64_t m = 1;
+  for (int i = 0; i < power; i++) m *= 1024;
+  if (!go_atoi64(s, len - 3, &n) || n < 0) return false;
+  std::uint64_t un = static_cast<std::uint64_t>(n);
+  if (un > UINT64_MAX / m) return false;
+  un *= m;
+  if (un > static_cast<std::uint64_t>(INT64_MAX)) return false;
+  *out = static_cast<std::int64_t>(un);
   return true;
 }
 
@@ -151,7 +178,7 @@ int parse_gogc(const char* s) {
   if (std::strcmp(s, "off") == 0) return -1;
   std::int64_t v;
   if (parse_int(s, s + std::strlen(s), &v) && v >= INT32_MIN && v <= INT32_MAX)
-    return static_cast<int>(v);
+    return v < 0 ? -1 : static_cast<int>(v);  // Go's setGCPercent: any negative is -1 (off)
   return 100;
 }
 

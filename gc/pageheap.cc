@@ -100,7 +100,7 @@ void* PageHeap::alloc_pages(std::size_t n, bool* fresh) {
       std::size_t to = (need + kChunk - 1) / kChunk * kChunk;
       if (mprotect(reinterpret_cast<void*>(base_ + im.committed), to - im.committed,
                    PROT_READ | PROT_WRITE) != 0)
-        gort::detail::throw_("gc: out of memory committing the heap");
+        gort::detail::throw_("runtime: out of memory");  // Go's sysMapOS on ENOMEM
       im.committed = to;
     }
   }

@@ -602,9 +602,16 @@ void record_g0_stack(M* m) {
 M* newm_struct() {
   Sched& s = sched();
   M* m = new M();
-  base::Guard<base::Lock> g(s.lock);
-  m->id = s.mnext++;
-  s.mcount++;
+  std::int32_t count, limit;
+  {
+    base::Guard<base::Lock> g(s.lock);
+    m->id = s.mnext++;
+    s.mcount++;
+    count = s.mcount;
+    limit = s.maxmcount;
+  }
+  // Go's checkmcount: M0 counts, sysmon is no M here (Go excludes it).
+  if (count > limit) thread_exhaustion(limit);
   return m;
 }
 

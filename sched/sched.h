@@ -24,6 +24,7 @@ struct Sched {
   M* midle = nullptr;
   std::int32_t nmidle = 0;
   std::int32_t mcount = 0;  // Ms created (sysmon is not an M)
+  std::int32_t maxmcount = 10000;  // Go's sched.maxmcount (debug::set_max_threads)
   std::int64_t mnext = 0;
   P* pidle = nullptr;
   std::atomic<std::int32_t> npidle{0};
@@ -139,7 +140,10 @@ void mcall(Request& req);
 
 // ---- scheduler internals ---------------------------------------------------------
 void schedule_loop(M* m);       // the g0 loop of every M; returns only on M0 at exit
-M* newm_struct();               // allocates and registers an M (no thread)
+M* newm_struct();               // allocates and registers an M (no thread); Go's thread limit
+// Go's checkmcount failing: prints `runtime: program exceeds N-thread limit`
+// and throws `thread exhaustion` (sched/threads.cc). Call without s.lock held.
+[[noreturn]] void thread_exhaustion(std::int32_t limit);
 void record_g0_stack(M* m);     // the calling thread's stack bounds, for ASan
 void wakep();                   // starts a spinning M if there is an idle P
 void startm(P* p, bool spinning);

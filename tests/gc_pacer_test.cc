@@ -42,7 +42,16 @@ TEST(GCPacer, ByteCountsParseAsGosParseByteCount) {
   EXPECT_EQ(v, std::int64_t{2} << 30);
   EXPECT_TRUE(gc::parse_byte_count("1TiB", &v));
   EXPECT_EQ(v, std::int64_t{1} << 40);
-  for (const char* bad : {"", "B", "KiB", "1K", "1KB", "1MB", "1kib", "-1", "+5", "1.5GiB", "1PiB",
+  // Go's atoi64 takes a sign, and parseByteCount only rejects n < 0: "-0"
+  // (any suffix) and even "-KiB" (no digits after the '-') are 0 in Go 1.19.
+  for (const char* zero : {"-0", "-0B", "-0KiB", "-KiB", "0TiB"}) {
+    v = 1;
+    EXPECT_TRUE(gc::parse_byte_count(zero, &v)) << "'" << zero << "'";
+    EXPECT_EQ(v, 0) << "'" << zero << "'";
+  }
+  EXPECT_TRUE(gc::parse_byte_count("8388607TiB", &v));
+  EXPECT_EQ(v, std::int64_t{8388607} << 40);
+  for (const char* bad : {"-", "-B", "--0", "-1KiB", "", "B", "KiB", "1K", "1KB", "1MB", "1kib", "-1", "+5", "1.5GiB", "1PiB",
                           "9223372036854775808", "16777216TiB", " 1", "1 "}) {
     EXPECT_FALSE(gc::parse_byte_count(bad, &v)) << "'" << bad << "'";
   }

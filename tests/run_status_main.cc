@@ -12,6 +12,8 @@
 //   gort-test-run-status panic_race  main returns while another goroutine's panic
 //                                    runs a slow deferred call -> the panic is
 //                                    reported and the exit status is 2 (Go's TestPanicRace)
+//   gort-test-run-status run_twice   gort::run again after the first returned -> fatal error, exit 2
+//   gort-test-run-status run_nested  gort::run inside main -> fatal error, exit 2
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -78,6 +80,15 @@ int main(int argc, char** argv) {
       return 0;
     });
   }
-  std::fprintf(stderr, "usage: %s return3|void|abandon|exit|stdout|panic_race\n", argv[0]);
+  if (std::strcmp(mode, "run_twice") == 0) {
+    int first = gort::run([] { return 0; });
+    std::printf("first run returned %d\n", first);
+    std::fflush(stdout);
+    return gort::run([] { return 7; });
+  }
+  if (std::strcmp(mode, "run_nested") == 0) {
+    return gort::run([] { return gort::run([] { return 7; }); });
+  }
+  std::fprintf(stderr, "usage: %s return3|void|abandon|exit|stdout|panic_race|run_twice|run_nested\n", argv[0]);
   return 64;
 }

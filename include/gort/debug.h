@@ -23,6 +23,15 @@ void print_stack();
 // below the level the environment set.
 void set_traceback(const char* level);
 
+// Go's debug.SetMaxThreads: the most OS threads the runtime may create (every
+// M, the thread that called gort::run included; sysmon not counted). Creating
+// one more is fatal, as in Go: `runtime: program exceeds N-thread limit` then
+// `fatal error: thread exhaustion`, exit 2. A limit below the threads already
+// created is fatal at once. Returns the previous limit; the default is 10000.
+// Threads are created for goroutines blocked in gort::blocking (each holds
+// one while another runs the rest) and for GOMAXPROCS; they are never ended.
+int set_max_threads(int threads);
+
 // ---- the collector's statistics (Go's debug.ReadGCStats and
 // runtime.ReadMemStats). Call them from a goroutine; read_mem_stats stops the
 // world briefly, as Go's does.

@@ -30,6 +30,11 @@
 // gc::String, gc::Slice, Map, or types with a trace method. Keys or values
 // over 128 bytes are stored in a GC object of their own.
 //
+// Writes (set, erase, clear), clone and make_map must run on a goroutine:
+// from a thread the runtime does not own, or inside gort::blocking, they are
+// a fatal error naming the call. Reads and iteration through a handle the
+// thread may hold (a gc::Root of the object containing it) are not checked.
+//
 // Where a Map handle may be held follows gc::Ptr's rules (gort/gc.h): on a
 // goroutine's stack, or as a field of a GC object listed in its trace method
 // (`void trace(gc::Tracer& t) const { m.trace(t); }`); a Map may be the
@@ -99,13 +104,25 @@ class Map {
   bool contains(const lookup_type& key) const { return find(key) != nullptr; }
 
   // m[k] = v. Panics on a nil map.
-  void set(const K& key, const V& value) const { maps::detail::assign(t_.get(), key, value); }
+  void set(const K& key, const V& value) const {
+    if (!maps::detail::on_runtime_thread()) [[unlikely]] maps::detail::fatal_off_runtime_thread("gort::Map::set");
+    maps::detail::assign(t_.get(), key, value);
+  }
   // delete(m, k): nothing when absent or nil.
-  void erase(const lookup_type& key) const { maps::detail::erase(t_.get(), key); }
+  void erase(const lookup_type& key) const {
+    if (!maps::detail::on_runtime_thread()) [[unlikely]] maps::detail::fatal_off_runtime_thread("gort::Map::erase");
+    maps::detail::erase(t_.get(), key);
+  }
   // clear(m): removes every entry, keeps the buckets.
-  void clear() const { maps::detail::clear(t_.get()); }
+  void clear() const {
+    if (!maps::detail::on_runtime_thread()) [[unlikely]] maps::detail::fatal_off_runtime_thread("gort::Map::clear");
+    maps::detail::clear(t_.get());
+  }
   // maps.Clone(m): a new map with the same entries (nil for nil).
-  Map clone() const { return Map(maps::detail::clone(t_.get())); }
+  Map clone() const {
+    if (!maps::detail::on_runtime_thread()) [[unlikely]] maps::detail::fatal_off_runtime_thread("gort::Map::clone");
+    return Map(maps::detail::clone(t_.get()));
+  }
 
   // for (auto [k, v] : m): each entry once, copied, in random order.
   iterator begin() const { return iterator(t_.get()); }
@@ -143,6 +160,7 @@ class Map {
 // Negative or absurdly large hints are ignored, as Go does.
 template <class K, class V>
 Map<K, V> make_map(std::int64_t hint) {
+  if (!maps::detail::on_runtime_thread()) [[unlikely]] maps::detail::fatal_off_runtime_thread("gort::make_map");
   return Map<K, V>(maps::detail::new_table<K, V>(hint));
 }
 

@@ -29,6 +29,11 @@ enum : std::uint8_t {
 [[noreturn, gnu::cold]] void fatal_concurrent_read_write();
 [[noreturn, gnu::cold]] void fatal_concurrent_iteration_write();
 [[noreturn, gnu::cold]] void fatal_concurrent_clone_write();
+// A map written (or made, or cloned) where the runtime cannot allocate or
+// run write barriers for it: on a thread the runtime does not own, or inside
+// gort::blocking. `op` names the call ("gort::Map::set").
+bool on_runtime_thread() noexcept;
+[[noreturn, gnu::cold]] void fatal_off_runtime_thread(const char* op);
 // Go's recoverable panic `assignment to entry in nil map` (a gort::RuntimeError).
 [[noreturn, gnu::cold]] void panic_nil_map_assignment();
 // A broken table invariant (Go's throw("bad map state")).
