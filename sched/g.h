@@ -77,6 +77,7 @@ struct G {
   bool is_main = false;
   bool is_system = false;  // a runtime goroutine: tracebacks show it at level 2 only
   void* asan_fake_stack = nullptr;  // see asan_start_switch
+  void* tsan_fiber = nullptr;       // its TSan fiber while it has a context (tsan_create_fiber)
 
   // panic / defer / recover (runtime/panic.cc).
   DeferEntry* defers = nullptr;         // the defer chain, newest first

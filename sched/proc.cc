@@ -108,6 +108,7 @@ void mcall(Request& req) {
   // An exiting goroutine never resumes: ASan may drop its fake stack.
   asan_start_switch(req.kind == RequestKind::exit ? nullptr : &gp->asan_fake_stack, m->g0_lo,
                     m->g0_size);
+  tsan_switch_to_fiber(m->g0_tsan_fiber);
   Transfer t = jump(m->g0ctx, &req);
   asan_finish_switch(gp->asan_fake_stack);
   on_resume(t);
@@ -333,6 +334,9 @@ G* handle_request(M* m, G* gp, Request& req) {
       stack_free(p, gp->stack);
       gp->stack = Stack{};
       gp->ctx = nullptr;
+      // Its fiber dies with its context (we are on g0, not on that fiber).
+      tsan_destroy_fiber(gp->tsan_fiber);
+      gp->tsan_fiber = nullptr;
       s.ngoroutines.fetch_sub(1, std::memory_order_relaxed);
       if (gp->is_system) s.nsystem.fetch_sub(1, std::memory_order_relaxed);
       if (gp->is_main && !gp->goexited) {
@@ -362,10 +366,12 @@ G* execute(M* m, G* gp) {
   if (gp->stack.lo == nullptr) {
     gp->stack = stack_alloc(p);
     gp->ctx = make_context(gp->stack.hi, gp->stack.size(), goroutine_entry);
+    gp->tsan_fiber = tsan_create_fiber();
   }
   for (;;) {
     trace::run(m->p != nullptr ? m->p->id : -1, gp->id);
     asan_start_switch(&m->g0_asan_fake_stack, gp->stack.lo, gp->stack.size());
+    tsan_switch_to_fiber(gp->tsan_fiber);
     Transfer t = jump(gp->ctx, nullptr);
     asan_finish_switch(m->g0_asan_fake_stack);
     gp = m->curg;  // goroutines may have switched among themselves meanwhile
@@ -429,6 +435,7 @@ void switch_direct(M* m, P* p, G* gp, G* next) {
   m->curg = next;
   trace::run(p->id, next->id);
   asan_start_switch(&gp->asan_fake_stack, next->stack.lo, next->stack.size());
+  tsan_switch_to_fiber(next->tsan_fiber);
   Transfer t = jump(next->ctx, &direct_switch_marker);
   asan_finish_switch(gp->asan_fake_stack);
   on_resume(t);
@@ -587,6 +594,7 @@ void newm(P* p, bool spinning) {
 
 void record_g0_stack(M* m) {
   m->eh_globals = eh_globals_of_this_thread();
+  m->g0_tsan_fiber = tsan_current_fiber();
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
     void* lo = nullptr;

@@ -140,7 +140,7 @@ void mcall(Request& req);
 // ---- scheduler internals ---------------------------------------------------------
 void schedule_loop(M* m);       // the g0 loop of every M; returns only on M0 at exit
 M* newm_struct();               // allocates and registers an M (no thread)
-void record_g0_stack(M* m);     // the calling thread's stack bounds, for ASan
+void record_g0_stack(M* m);     // the calling thread's stack bounds (ASan) and TSan context
 void wakep();                   // starts a spinning M if there is an idle P
 void startm(P* p, bool spinning);
 void handoffp(P* p);            // P without an M: give it to an M or make it idle
