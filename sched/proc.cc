@@ -220,7 +220,8 @@ top:
     if (G* gp = gc_find_worker(p, false)) return gp;
   }
   // Fairness: now and then the global queue goes first.
-  if (p->schedtick % 61 == 0 && s.runq_size.load(std::memory_order_relaxed) > 0) {
+  if (p->schedtick.load(std::memory_order_relaxed) % 61 == 0 &&
+      s.runq_size.load(std::memory_order_relaxed) > 0) {
     base::Guard<base::Lock> g(s.lock);
     if (G* gp = globrunqget(p, 1)) return gp;
   }
@@ -362,7 +363,7 @@ G* execute(M* m, G* gp) {
   set_running(gp);
   gp->m = m;
   m->curg = gp;
-  p->schedtick++;
+  tick(p->schedtick);
   if (gp->stack.lo == nullptr) {
     gp->stack = stack_alloc(p);
     gp->ctx = make_context(gp->stack.hi, gp->stack.size(), goroutine_entry);
@@ -419,7 +420,8 @@ namespace {
 // this P's time to a mark worker.)
 bool scheduler_idle_tick(P* p) {
   // find_runnable takes the global queue's turn when schedtick % 61 == 0.
-  return !p->preempt.load(std::memory_order_relaxed) && p->schedtick % 61 != 0 && !base::gc_marking() &&
+  return !p->preempt.load(std::memory_order_relaxed) &&
+         p->schedtick.load(std::memory_order_relaxed) % 61 != 0 && !base::gc_marking() &&
          p->timers.next_when.load(std::memory_order_relaxed) == INT64_MAX &&
          !sched().gcwaiting.load(std::memory_order_relaxed);
 }
@@ -429,7 +431,7 @@ bool scheduler_idle_tick(P* p) {
 void switch_direct(M* m, P* p, G* gp, G* next) {
   m->direct_prev = gp;
   eh_save(m, gp);
-  p->schedtick++;
+  tick(p->schedtick);
   set_running(next);
   next->m = m;
   m->curg = next;
