@@ -108,4 +108,14 @@ struct G {
   std::uintptr_t syscall_pc = 0, syscall_sp = 0, syscall_bp = 0;
 };
 
+// G::ctx is written by the M that switches the goroutine out (or in, first
+// time; null when it exits) and read, as a hint ("has it run before?"), by
+// a goroutine peeking at its P's runnext or run queue before claiming that G
+// with a CAS (gopark, yield's runqget_started). The G may be running on
+// another M meanwhile (a thief took it), which stores its ctx: both sides are
+// relaxed atomics, the same plain moves on x86-64. Reads by whoever owns the
+// G (after the claim, or with the status acquired) stay plain.
+inline void set_ctx(G* gp, Context c) { __atomic_store_n(&gp->ctx, c, __ATOMIC_RELAXED); }
+inline bool peek_has_run(const G* gp) { return __atomic_load_n(&gp->ctx, __ATOMIC_RELAXED) != nullptr; }
+
 }  // namespace gort::detail

@@ -62,7 +62,7 @@ void finish_resume(Transfer t) {
   }
   G* prev = m->direct_prev;
   m->direct_prev = nullptr;
-  prev->ctx = t.fctx;
+  set_ctx(prev, t.fctx);
   if (!prev->stack.guarded && !stack_canary_ok(prev->stack)) throw_("stack overflow");
   prev->m = nullptr;
   if (m->direct_yield) {
@@ -334,7 +334,7 @@ G* handle_request(M* m, G* gp, Request& req) {
       detach(m, gp, GStatus::dead);
       stack_free(p, gp->stack);
       gp->stack = Stack{};
-      gp->ctx = nullptr;
+      set_ctx(gp, nullptr);
       // Its fiber dies with its context (we are on g0, not on that fiber).
       tsan_destroy_fiber(gp->tsan_fiber);
       gp->tsan_fiber = nullptr;
@@ -366,7 +366,7 @@ G* execute(M* m, G* gp) {
   tick(p->schedtick);
   if (gp->stack.lo == nullptr) {
     gp->stack = stack_alloc(p);
-    gp->ctx = make_context(gp->stack.hi, gp->stack.size(), goroutine_entry);
+    set_ctx(gp, make_context(gp->stack.hi, gp->stack.size(), goroutine_entry));
     gp->tsan_fiber = tsan_create_fiber();
   }
   for (;;) {
@@ -376,7 +376,7 @@ G* execute(M* m, G* gp) {
     Transfer t = jump(gp->ctx, nullptr);
     asan_finish_switch(m->g0_asan_fake_stack);
     gp = m->curg;  // goroutines may have switched among themselves meanwhile
-    gp->ctx = t.fctx;
+    set_ctx(gp, t.fctx);
     if (!gp->stack.guarded && !stack_canary_ok(gp->stack)) {
       base::Printer().str("runtime: goroutine ").i64(gp->id).str(" overran its unguarded stack [")
           .hex(reinterpret_cast<std::uintptr_t>(gp->stack.lo)).str(", ")
@@ -457,7 +457,7 @@ void gopark(bool (*commit)(G*, void*), void* arg, WaitReason reason) {
   // finishes our park (on_resume).
   P* p = m->p;
   G* next = p->runnext.load(std::memory_order_relaxed);
-  if (next != nullptr && next->ctx != nullptr && scheduler_idle_tick(p) &&
+  if (next != nullptr && peek_has_run(next) && scheduler_idle_tick(p) &&
       p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
     m->direct_yield = false;
     m->direct_commit = commit;
