@@ -2,13 +2,16 @@
 
 #include <cstdlib>
 
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #include <mimalloc.h>
 #endif
 
 namespace gort::base {
 
-#if defined(__SANITIZE_ADDRESS__)
+// Under ASan or TSan: the sanitizer's malloc, which it intercepts. Under TSan
+// mimalloc (not instrumented) would hand memory freed on one thread to
+// another with no synchronisation TSan can see: false races on reuse.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 
 void* rt_alloc(std::size_t size, std::size_t align) {
   if (align <= alignof(std::max_align_t)) return std::malloc(size);

@@ -1,7 +1,7 @@
 // base/alloc.h — the runtime's internal allocations (channel buffers, timer
 // heaps, large goroutine entry functions, select scratch).
 //
-// They come from mimalloc. Under AddressSanitizer they come from the
+// They come from mimalloc. Under AddressSanitizer (and ThreadSanitizer) they come from the
 // sanitizer's own heap instead, so that its checks (and LeakSanitizer, which
 // does not scan mimalloc's memory) see through the runtime's structures.
 // All return null on failure.

@@ -98,7 +98,11 @@ void barrier_record(std::uintptr_t a, std::uintptr_t b) {
   }
   p->wb_busy.store(1, std::memory_order_relaxed);
   base::light_fence();
-  if (p->wb_claimed.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+  // Acquire: seeing a flusher's claim dropped (its release decrement) must
+  // also show its writes to this buffer (wb_n = 0), or the mutator could
+  // append at a stale wb_n (found by TSan, docs/SANITIZERS.md; a plain load
+  // on x86 either way).
+  if (p->wb_claimed.load(std::memory_order_acquire) != 0) [[unlikely]] {
     // A marker is emptying the buffers: go to the queue directly.
     p->wb_busy.store(0, std::memory_order_release);
     shade_batch(pair, 2);

@@ -15,6 +15,10 @@
 #include <sanitizer/common_interface_defs.h>
 #define GORT_ASAN 1
 #endif
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define GORT_TSAN 1
+#endif
 
 namespace gort::detail {
 
@@ -46,6 +50,47 @@ inline void asan_finish_switch(void* fake_stack) {
   __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
 #else
   (void)fake_stack;
+#endif
+}
+
+// ThreadSanitizer keeps a shadow call stack and a vector clock per thread;
+// goroutines switch stacks under its feet, so each one is a TSan *fiber*:
+// tsan_create_fiber when its context is made (first run), tsan_destroy_fiber
+// when it exits, and tsan_switch_to_fiber(to) immediately before every jump
+// (nothing instrumented may run between the two: it would be charged to the
+// fiber being switched to). An M's g0 is the thread's own TSan context
+// (tsan_current_fiber, read once on the thread). The switch synchronises
+// (flags 0): everything the switching side did happens before everything the
+// resumed side does, which is true here: the two run one after the other on
+// one thread, and a goroutine resumed on another M was handed over through
+// the run queues' atomics anyway. There is no finish call on the resumed side.
+// All compile to nothing without TSan.
+inline void* tsan_create_fiber() {
+#ifdef GORT_TSAN
+  return __tsan_create_fiber(0);
+#else
+  return nullptr;
+#endif
+}
+inline void tsan_destroy_fiber(void* fiber) {
+#ifdef GORT_TSAN
+  if (fiber != nullptr) __tsan_destroy_fiber(fiber);
+#else
+  (void)fiber;
+#endif
+}
+inline void* tsan_current_fiber() {
+#ifdef GORT_TSAN
+  return __tsan_get_current_fiber();
+#else
+  return nullptr;
+#endif
+}
+inline void tsan_switch_to_fiber(void* fiber) {
+#ifdef GORT_TSAN
+  __tsan_switch_to_fiber(fiber, 0);
+#else
+  (void)fiber;
 #endif
 }
 

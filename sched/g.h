@@ -77,6 +77,7 @@ struct G {
   bool is_main = false;
   bool is_system = false;  // a runtime goroutine: tracebacks show it at level 2 only
   void* asan_fake_stack = nullptr;  // see asan_start_switch
+  void* tsan_fiber = nullptr;       // its TSan fiber while it has a context (tsan_create_fiber)
 
   // panic / defer / recover (runtime/panic.cc).
   DeferEntry* defers = nullptr;         // the defer chain, newest first
@@ -106,5 +107,15 @@ struct G {
   // Where it entered a blocking call: tracebacks of [syscall] goroutines start here.
   std::uintptr_t syscall_pc = 0, syscall_sp = 0, syscall_bp = 0;
 };
+
+// G::ctx is written by the M that switches the goroutine out (or in, first
+// time; null when it exits) and read, as a hint ("has it run before?"), by
+// a goroutine peeking at its P's runnext or run queue before claiming that G
+// with a CAS (gopark, yield's runqget_started). The G may be running on
+// another M meanwhile (a thief took it), which stores its ctx: both sides are
+// relaxed atomics, the same plain moves on x86-64. Reads by whoever owns the
+// G (after the claim, or with the status acquired) stay plain.
+inline void set_ctx(G* gp, Context c) { __atomic_store_n(&gp->ctx, c, __ATOMIC_RELAXED); }
+inline bool peek_has_run(const G* gp) { return __atomic_load_n(&gp->ctx, __ATOMIC_RELAXED) != nullptr; }
 
 }  // namespace gort::detail

@@ -52,6 +52,7 @@ struct M {
   void* g0_lo = nullptr;     // g0's stack (the thread's own) for ASan
   std::size_t g0_size = 0;
   void* g0_asan_fake_stack = nullptr;
+  void* g0_tsan_fiber = nullptr;  // the thread's own TSan context (tsan_current_fiber)
   // A park handed straight to the next goroutine (see gopark): the parked
   // goroutine and its commit, finished by the goroutine that resumes.
   G* direct_prev = nullptr;

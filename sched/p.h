@@ -36,8 +36,11 @@ struct P {
   StopFrom stop_from = StopFrom::none;
   M* m = nullptr;   // owning M (running or syscall)
   P* link = nullptr;  // idle list
-  std::uint32_t schedtick = 0;    // incremented on every schedule
-  std::uint32_t syscalltick = 0;  // incremented on every blocking call
+  // Written only by the P's owner, read by sysmon without synchronisation:
+  // relaxed atomics (Go's plain fields are a C++ data race). The owner
+  // increments with a load and a store, not a locked add (tick()).
+  std::atomic<std::uint32_t> schedtick{0};    // incremented on every schedule
+  std::atomic<std::uint32_t> syscalltick{0};  // incremented on every blocking call
 
   // Safepoint flag: set by sysmon (ran > 10 ms) or by stop-the-world. Checked
   // at every safepoint of the goroutine running on this P.
@@ -104,5 +107,10 @@ void runq_drain_to_global(P* p);
 // the queue of a P stuck in a goroutine that never reaches a safepoint).
 // Returns how many moved.
 int runq_rescue(P* victim);
+
+// Adds one to a counter only its owner writes (P::schedtick, syscalltick).
+inline void tick(std::atomic<std::uint32_t>& c) {
+  c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
 
 }  // namespace gort::detail

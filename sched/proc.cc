@@ -62,7 +62,7 @@ void finish_resume(Transfer t) {
   }
   G* prev = m->direct_prev;
   m->direct_prev = nullptr;
-  prev->ctx = t.fctx;
+  set_ctx(prev, t.fctx);
   if (!prev->stack.guarded && !stack_canary_ok(prev->stack)) throw_("stack overflow");
   prev->m = nullptr;
   if (m->direct_yield) {
@@ -108,6 +108,7 @@ void mcall(Request& req) {
   // An exiting goroutine never resumes: ASan may drop its fake stack.
   asan_start_switch(req.kind == RequestKind::exit ? nullptr : &gp->asan_fake_stack, m->g0_lo,
                     m->g0_size);
+  tsan_switch_to_fiber(m->g0_tsan_fiber);
   Transfer t = jump(m->g0ctx, &req);
   asan_finish_switch(gp->asan_fake_stack);
   on_resume(t);
@@ -219,7 +220,8 @@ top:
     if (G* gp = gc_find_worker(p, false)) return gp;
   }
   // Fairness: now and then the global queue goes first.
-  if (p->schedtick % 61 == 0 && s.runq_size.load(std::memory_order_relaxed) > 0) {
+  if (p->schedtick.load(std::memory_order_relaxed) % 61 == 0 &&
+      s.runq_size.load(std::memory_order_relaxed) > 0) {
     base::Guard<base::Lock> g(s.lock);
     if (G* gp = globrunqget(p, 1)) return gp;
   }
@@ -332,7 +334,10 @@ G* handle_request(M* m, G* gp, Request& req) {
       detach(m, gp, GStatus::dead);
       stack_free(p, gp->stack);
       gp->stack = Stack{};
-      gp->ctx = nullptr;
+      set_ctx(gp, nullptr);
+      // Its fiber dies with its context (we are on g0, not on that fiber).
+      tsan_destroy_fiber(gp->tsan_fiber);
+      gp->tsan_fiber = nullptr;
       s.ngoroutines.fetch_sub(1, std::memory_order_relaxed);
       if (gp->is_system) s.nsystem.fetch_sub(1, std::memory_order_relaxed);
       if (gp->is_main && !gp->goexited) {
@@ -358,18 +363,20 @@ G* execute(M* m, G* gp) {
   set_running(gp);
   gp->m = m;
   m->curg = gp;
-  p->schedtick++;
+  tick(p->schedtick);
   if (gp->stack.lo == nullptr) {
     gp->stack = stack_alloc(p);
-    gp->ctx = make_context(gp->stack.hi, gp->stack.size(), goroutine_entry);
+    set_ctx(gp, make_context(gp->stack.hi, gp->stack.size(), goroutine_entry));
+    gp->tsan_fiber = tsan_create_fiber();
   }
   for (;;) {
     trace::run(m->p != nullptr ? m->p->id : -1, gp->id);
     asan_start_switch(&m->g0_asan_fake_stack, gp->stack.lo, gp->stack.size());
+    tsan_switch_to_fiber(gp->tsan_fiber);
     Transfer t = jump(gp->ctx, nullptr);
     asan_finish_switch(m->g0_asan_fake_stack);
     gp = m->curg;  // goroutines may have switched among themselves meanwhile
-    gp->ctx = t.fctx;
+    set_ctx(gp, t.fctx);
     if (!gp->stack.guarded && !stack_canary_ok(gp->stack)) {
       base::Printer().str("runtime: goroutine ").i64(gp->id).str(" overran its unguarded stack [")
           .hex(reinterpret_cast<std::uintptr_t>(gp->stack.lo)).str(", ")
@@ -413,7 +420,8 @@ namespace {
 // this P's time to a mark worker.)
 bool scheduler_idle_tick(P* p) {
   // find_runnable takes the global queue's turn when schedtick % 61 == 0.
-  return !p->preempt.load(std::memory_order_relaxed) && p->schedtick % 61 != 0 && !base::gc_marking() &&
+  return !p->preempt.load(std::memory_order_relaxed) &&
+         p->schedtick.load(std::memory_order_relaxed) % 61 != 0 && !base::gc_marking() &&
          p->timers.next_when.load(std::memory_order_relaxed) == INT64_MAX &&
          !sched().gcwaiting.load(std::memory_order_relaxed);
 }
@@ -423,12 +431,13 @@ bool scheduler_idle_tick(P* p) {
 void switch_direct(M* m, P* p, G* gp, G* next) {
   m->direct_prev = gp;
   eh_save(m, gp);
-  p->schedtick++;
+  tick(p->schedtick);
   set_running(next);
   next->m = m;
   m->curg = next;
   trace::run(p->id, next->id);
   asan_start_switch(&gp->asan_fake_stack, next->stack.lo, next->stack.size());
+  tsan_switch_to_fiber(next->tsan_fiber);
   Transfer t = jump(next->ctx, &direct_switch_marker);
   asan_finish_switch(gp->asan_fake_stack);
   on_resume(t);
@@ -448,7 +457,7 @@ void gopark(bool (*commit)(G*, void*), void* arg, WaitReason reason) {
   // finishes our park (on_resume).
   P* p = m->p;
   G* next = p->runnext.load(std::memory_order_relaxed);
-  if (next != nullptr && next->ctx != nullptr && scheduler_idle_tick(p) &&
+  if (next != nullptr && peek_has_run(next) && scheduler_idle_tick(p) &&
       p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
     m->direct_yield = false;
     m->direct_commit = commit;
@@ -587,6 +596,7 @@ void newm(P* p, bool spinning) {
 
 void record_g0_stack(M* m) {
   m->eh_globals = eh_globals_of_this_thread();
+  m->g0_tsan_fiber = tsan_current_fiber();
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
     void* lo = nullptr;

@@ -139,7 +139,7 @@ G* runqget(P* p) {
 G* runqget_started(P* p) {
   G* next = p->runnext.load(std::memory_order_relaxed);
   if (next != nullptr) {
-    if (next->ctx != nullptr &&
+    if (peek_has_run(next) &&
         p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))
       return next;
     return nullptr;
@@ -148,7 +148,7 @@ G* runqget_started(P* p) {
   QState q = unpack(w);
   if (q.size() == 0) return nullptr;
   G* gp = slot(p, q.head).load(std::memory_order_relaxed);
-  if (gp->ctx == nullptr) return nullptr;
+  if (!peek_has_run(gp)) return nullptr;
   if (p->runq_state.compare_exchange_strong(
           w, pack(static_cast<std::uint16_t>(q.head + 1), q.tail, q.version + 1),
           std::memory_order_acq_rel))

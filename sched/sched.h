@@ -144,7 +144,7 @@ M* newm_struct();               // allocates and registers an M (no thread); Go'
 // Go's checkmcount failing: prints `runtime: program exceeds N-thread limit`
 // and throws `thread exhaustion` (sched/threads.cc). Call without s.lock held.
 [[noreturn]] void thread_exhaustion(std::int32_t limit);
-void record_g0_stack(M* m);     // the calling thread's stack bounds, for ASan
+void record_g0_stack(M* m);     // the calling thread's stack bounds (ASan) and TSan context
 void wakep();                   // starts a spinning M if there is an idle P
 void startm(P* p, bool spinning);
 void handoffp(P* p);            // P without an M: give it to an M or make it idle

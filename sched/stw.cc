@@ -101,6 +101,59 @@ void record_registers(M* m, ucontext_t* uc) {
   if (uc->uc_mcontext.fpregs != nullptr) record_vector_registers(m, uc->uc_mcontext.fpregs);
 }
 
+#if defined(__SANITIZE_THREAD__)
+// ThreadSanitizer defers an asynchronous signal: its own handler only notes
+// it, and calls ours later, when the thread next passes through one of its
+// interceptors (or at once if the thread is in a blocking libc call, and then
+// on the alternate signal stack as usual). A deferred call gets the ucontext
+// of the moment the signal *arrived*: the thread has run on since, so those
+// registers and that stack pointer are stale. Scanning from the stale sp
+// would miss the frames pushed since (the collector would free what they
+// point to) and clear_below_scan would zero them. A deferred call runs on
+// the interrupted stack, as an ordinary call from the interceptor; the thread
+// is then at a function call, where no vector register and no caller-saved
+// register holds anything live. So its stack pointer and callee-saved
+// registers *here* describe it exactly, and it is never inside a restartable
+// sequence (those are inline asm without calls).
+bool tsan_deferred_call(M* m) {
+  auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  auto lo = reinterpret_cast<std::uintptr_t>(m->sigaltstack_mem);
+  return !(lo != 0 && here >= lo && here < lo + kSigStackSize);
+}
+
+// Records the state of a thread whose handler runs deferred (see above):
+// inlined into the handler, so its sp is below every frame that stays live
+// while the handler waits.
+[[gnu::always_inline]] inline void record_registers_here(M* m) {
+  std::memset(m->suspended_regs, 0, sizeof m->suspended_regs);
+  std::memset(m->suspended_xmm, 0, sizeof m->suspended_xmm);
+  std::uintptr_t sp, bx, bp, r12, r13, r14, r15;
+  asm volatile("mov %%rsp, %0\n\tmov %%rbx, %1\n\tmov %%rbp, %2\n\tmov %%r12, %3\n\t"
+               "mov %%r13, %4\n\tmov %%r14, %5\n\tmov %%r15, %6"
+               : "=m"(sp), "=m"(bx), "=m"(bp), "=m"(r12), "=m"(r13), "=m"(r14), "=m"(r15));
+  m->suspended_regs[REG_RSP] = sp;
+  m->suspended_regs[REG_RBX] = bx;
+  m->suspended_regs[REG_RBP] = bp;
+  m->suspended_regs[REG_R12] = r12;
+  m->suspended_regs[REG_R13] = r13;
+  m->suspended_regs[REG_R14] = r14;
+  m->suspended_regs[REG_R15] = r15;
+  m->suspended_sp = sp;
+}
+#endif
+
+// The interrupted state of this thread, for the collector. Inlined (under
+// TSan, record_registers_here must run in the handler's own frame).
+[[gnu::always_inline]] inline void record_interrupted(M* m, ucontext_t* uc) {
+#if defined(__SANITIZE_THREAD__)
+  if (tsan_deferred_call(m)) {
+    record_registers_here(m);
+    return;
+  }
+#endif
+  record_registers(m, uc);
+}
+
 void on_sigurg(int, siginfo_t*, void* ucv) {
   int saved_errno = errno;
   Sched& s = sched();
@@ -119,7 +172,7 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
     P* p = m->p;
     PStatus expected = PStatus::running;
     if (p->status.compare_exchange_strong(expected, PStatus::gcstop, std::memory_order_acq_rel)) {
-      record_registers(m, uc);
+      record_interrupted(m, uc);
       p->stop_from = StopFrom::signal;
       m->suspended.store(true, std::memory_order_release);
       std::uint32_t epoch = s.world_epoch.load(std::memory_order_acquire);
@@ -141,7 +194,7 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
                   m->curg != nullptr;
   if (m != nullptr && m->scan_state.load(std::memory_order_acquire) == 1) {
     if (may_scan && !stopped) {
-      record_registers(m, uc);
+      record_interrupted(m, uc);
       m->scan_g = m->curg;
       // The marker may have given up meanwhile (scan_state back to 0): then
       // there is nobody to wait for.

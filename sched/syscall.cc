@@ -29,7 +29,7 @@ namespace gort::detail {
   m->in_syscall = true;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   gp->status.store(GStatus::syscall, std::memory_order_relaxed);
-  p->syscalltick++;
+  tick(p->syscalltick);
   m->oldp = p;
   m->p = nullptr;
   s.nmsyscall.fetch_add(1);

@@ -64,9 +64,10 @@ int retake(std::int64_t now) {
     P* p = s.allp[i];
     PStatus st = p->status.load(std::memory_order_acquire);
     if (st == PStatus::running) {
-      if (p->sysmon_tick != p->schedtick) {
+      std::uint32_t ticks = p->schedtick.load(std::memory_order_relaxed);
+      if (p->sysmon_tick != ticks) {
         // It scheduled since our last look.
-        p->sysmon_tick = p->schedtick;
+        p->sysmon_tick = ticks;
         p->sysmon_when = now;
       } else {
         // Same goroutine since our last look; it may never reach a safepoint
@@ -92,14 +93,16 @@ int retake(std::int64_t now) {
       // another P idles. (Not for a P that keeps scheduling: a goroutine
       // waiting in runnext there is about to run, and waking a thief would
       // split a ping-pong pair across CPUs.)
-      if (p->sysmon_tick == p->schedtick && p->sysmon_when != now && s.npidle.load() > 0 &&
+      if (p->sysmon_tick == p->schedtick.load(std::memory_order_relaxed) && p->sysmon_when != now &&
+          s.npidle.load() > 0 &&
           s.nmspinning.load() == 0 && !runq_empty(p)) {
         wakep();
         n++;
       }
     } else if (st == PStatus::syscall) {
-      if (p->sysmon_tick != p->syscalltick) {
-        p->sysmon_tick = p->syscalltick;
+      std::uint32_t ticks = p->syscalltick.load(std::memory_order_relaxed);
+      if (p->sysmon_tick != ticks) {
+        p->sysmon_tick = ticks;
         p->sysmon_when = now;
         continue;
       }
@@ -148,7 +151,7 @@ void* sysmon_main(void*) {
     if (s.gcwaiting.load() || s.npidle.load() == gomaxprocs_now()) {
       base::Guard<base::Lock> g(s.lock);
       if (s.gcwaiting.load() || s.npidle.load() == gomaxprocs_now()) {
-        s.sysmon_wait = true;
+        __atomic_store_n(&s.sysmon_wait, true, __ATOMIC_RELAXED);  // read unlocked: sysmon_wake_if_waiting
         s.sysmon_note.clear();
         s.coarse_now.store(0, std::memory_order_relaxed);
         s.lock.unlock();
@@ -158,7 +161,7 @@ void* sysmon_main(void*) {
         if (gc_due != INT64_MAX && gc_due - now < sleep_ns) sleep_ns = gc_due - now;
         if (sleep_ns > 0) s.sysmon_note.sleep_for(sleep_ns);
         s.lock.lock();
-        s.sysmon_wait = false;
+        __atomic_store_n(&s.sysmon_wait, false, __ATOMIC_RELAXED);
         idle = 0;
         now = base::nanotime();
         s.coarse_now.store(now, std::memory_order_relaxed);
@@ -193,7 +196,7 @@ void sysmon_wake_if_waiting() {
   if (!__atomic_load_n(&s.sysmon_wait, __ATOMIC_ACQUIRE)) return;
   base::Guard<base::Lock> g(s.lock);
   if (s.sysmon_wait) {
-    s.sysmon_wait = false;
+    __atomic_store_n(&s.sysmon_wait, false, __ATOMIC_RELAXED);
     s.sysmon_note.wakeup();
   }
 }
