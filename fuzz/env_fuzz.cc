@@ -125,9 +125,9 @@ void check_gomaxprocs(const std::string& v) {
 
 void check_gogc(const std::string& v) {
   int got = gort::gc::fuzz_parse_gogc(v.c_str());
-  int want = 100;  // readGOGC: "off" → -1; a number (any sign) → it; else 100
+  int want = 100;  // readGOGC: "off" → -1; a number → it (setGCPercent: negative → -1); else 100
   if (v == "off") want = -1;
-  else if (auto n = go_atoi32(v)) want = *n;
+  else if (auto n = go_atoi32(v)) want = *n < 0 ? -1 : *n;
   if (got != want && sign_quirk(v)) return divergence("GOGC", v);
   FUZZ_CHECK(got == want, "GOGC=\"%s\": got %d, want %d", v.c_str(), got, want);
 }
@@ -183,8 +183,8 @@ void check_godebug(const std::string& v) {
     if (eq != std::string::npos) {
       std::string key = item.substr(0, eq), val = item.substr(eq + 1);
       auto n = go_atoi64(val);
-      // gort accepts values up to 2^40 in magnitude and not "-" alone.
-      if (n && val != "-" && *n <= (std::int64_t{1} << 40) && *n >= -(std::int64_t{1} << 40)) {
+      // Go's parsedebugvars takes atoi32's values only ("-" alone is 0).
+      if (n && *n <= INT32_MAX && *n >= INT32_MIN) {
         if (key == "gccheckmark") want.checkmark = *n != 0;
         else if (key == "gcstoptheworld") want.stoptheworld = *n != 0;
         else if (key == "gctrace") want.trace = static_cast<int>(*n);

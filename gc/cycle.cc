@@ -62,12 +62,12 @@ namespace {
 
 // GODEBUG's integer values: decimal digits with an optional '-'.
 bool parse_int(const char* b, const char* e, std::int64_t* out) {
+  if (b == e) return false;
   bool neg = false;
-  if (b < e && *b == '-') {
+  if (*b == '-') {  // Go's atoi64: a lone "-" is 0 (GOGC=- collects continuously)
     neg = true;
     b++;
   }
-  if (b == e) return false;
   std::int64_t v = 0;
   for (; b < e; b++) {
     if (*b < '0' || *b > '9') return false;
