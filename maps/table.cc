@@ -28,6 +28,8 @@ void TableHeader::incr_noverflow() {
   if ((base::fastrand() & mask) == 0) noverflow++;
 }
 
+void overflow_list_create(gc::Ptr<OverflowList>& list) { list = gc::make<OverflowList>(); }
+
 void overflow_list_append(gc::Ptr<OverflowList>& list, void* bucket) {
   if (list.get() == nullptr) list = gc::make<OverflowList>();
   list->buckets = append(list->buckets, gc::Ptr<AnyBucket>(static_cast<AnyBucket*>(bucket)));

@@ -27,6 +27,19 @@ class Iterator {
     h_ = h;
     log2_buckets_ = h->log2_buckets;
     buckets_ = h->buckets.get();
+    // Go's mapiterinit (h.createOverflow): a noscan array's overflow
+    // buckets are alive only through the table's overflow list, so the
+    // iterator must hold the very list that overflow buckets added later go
+    // into. Holding "no list" (null, before the first overflow) lost them:
+    // created while iterating, dropped from the table when a grow finished,
+    // freed, and then walked (map_fuzz, 2026-11-30: a poisoned key came back).
+    // Concurrent iterators may both create a list; the loser's stays empty,
+    // which is harmless as nothing may write while they iterate. Off the
+    // runtime's threads nothing is created (no allocation there), and none
+    // is needed: that thread cannot write the map while it iterates.
+    if constexpr (!B::kScan) {
+      if (h->overflow.get() == nullptr && on_runtime_thread()) overflow_list_create(h->overflow);
+    }
     overflow_ = h->overflow.get();
     oldoverflow_ = h->oldoverflow.get();
     clear_seq_ = h->clear_seq;

@@ -68,6 +68,8 @@ struct OverflowList {
 };
 // Appends bucket to *list, creating the list first if there is none.
 void overflow_list_append(gc::Ptr<OverflowList>& list, void* bucket);
+// Creates an empty list in *list (an iterator holds it from its start).
+void overflow_list_create(gc::Ptr<OverflowList>& list);
 
 struct TableHeader {
   std::size_t count = 0;              // live entries
