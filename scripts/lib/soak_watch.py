@@ -90,7 +90,12 @@ def main():
           f"(first half) / {late_max // 1024} MiB (second half), {len(samples)} samples: "
           + ("ok" if not problems else "FAILED: " + "; ".join(problems)))
     if problems:
-        sys.stderr.write(err[-4000:])
+        # The report's head names the failure (a fatal error's first lines,
+        # a failed check); its tail is the end of the summary or traceback.
+        lines = [l for l in err.splitlines() if not l.startswith("[")]  # no progress lines
+        text = "\n".join(lines)
+        sys.stderr.write(text if len(text) <= 6000 else text[:4000] + "\n...\n" + text[-2000:])
+        sys.stderr.write("\n")
     return 0 if not problems else 1
 
 
