@@ -56,11 +56,6 @@ Finalizers& fins() {
   gort::detail::throw_(what);
 }
 
-void scan_fn(MarkState& ms, const FinalizerFn& fn) {
-  if (fn.fn != nullptr && fn.size != 0)
-    scan_conservative(ms, fn.fn, static_cast<const char*>(fn.fn) + fn.size);
-}
-
 // ---- the finalizer goroutine --------------------------------------------------------------
 
 Parker g_fg_parker;
@@ -111,7 +106,7 @@ void mark_finalizer_queue(MarkState& ms) {
   for (std::size_t i = f.head; i < f.ready.size(); i++) {
     Ready& r = f.ready[i];
     mark_conservative(ms, r.obj);
-    scan_fn(ms, r.fn);
+    scan_finalizer_fn(ms, r.fn);
   }
   ms.root_kind = nullptr;
 }
@@ -195,7 +190,7 @@ void set_finalizer_erased(void* obj, FinalizerFn fn) {
     ms.work.data = grey;
     ms.work.cap = 256;
     ms.work.fixed = true;
-    scan_fn(ms, fn);
+    scan_finalizer_fn(ms, fn);
     mark_referents(ms, addr);
     while (ms.work.len != 0) drain_n(ms, 64);
     flush_mark_counts(ms);

@@ -53,11 +53,6 @@ Stripe& stripe_of(std::uintptr_t obj) {
 }
 static_assert(kStripes == 256, "stripe_of takes the top 8 bits");
 
-void scan_fn(MarkState& ms, const FinalizerFn& fn) {
-  if (fn.fn != nullptr && fn.size != 0)
-    scan_conservative(ms, fn.fn, static_cast<const char*>(fn.fn) + fn.size);
-}
-
 // obj is an allocated object's start (the caller holds it).
 void note_special(std::uintptr_t obj) {
   Span* s = heap().span_of(reinterpret_cast<void*>(obj));
@@ -69,6 +64,11 @@ void note_special(std::uintptr_t obj) {
 
 // ---- the mark ----------------------------------------------------------------------------------
 
+void scan_finalizer_fn(MarkState& ms, const FinalizerFn& fn) {
+  if (fn.fn != nullptr && fn.size != 0)
+    scan_conservative(ms, fn.fn, static_cast<const char*>(fn.fn) + fn.size);
+}
+
 void mark_finalizer_roots(MarkState& ms) {
   ms.root_kind = "finalizer";
   for (std::size_t k = 0; k < kStripes; k++) {
@@ -76,7 +76,7 @@ void mark_finalizer_roots(MarkState& ms) {
     base::Guard<base::Lock> g(st.lock);
     for (auto& [obj, r] : st.map) {
       if (r.fin.fn == nullptr) continue;
-      scan_fn(ms, r.fin);
+      scan_finalizer_fn(ms, r.fin);
       mark_referents(ms, obj);
     }
   }

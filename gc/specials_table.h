@@ -50,6 +50,8 @@ struct WeakCell {
 // Marks each finalizer's function object (conservatively) and its object's
 // referents. A root job of the concurrent mark, and of the checkmark pass.
 void mark_finalizer_roots(MarkState& ms);
+// Scans a finalizer's function object (its captures) conservatively.
+void scan_finalizer_fn(MarkState& ms, const detail::FinalizerFn& fn);
 
 // ---- the sweep ---------------------------------------------------------------------------------
 // The sweep of s (claimed by the caller) deals with the specials of the dead
