@@ -89,6 +89,10 @@ namespace {
           .str("\n");
     } else if (ms.root_kind != nullptr) {
       pr.str("runtime: found in root: ").str(ms.root_kind).str(" at ").hex(ms.root_word);
+      std::uintptr_t then;
+      if (ms.root_g != nullptr && ms.root_goid != 0 && scanned_word(ms.root_g, ms.root_word, &then))
+        pr.str(" (word ").hex(*reinterpret_cast<const std::uintptr_t*>(ms.root_word)).str(", at the scan ")
+            .hex(then).str(")");
       if (ms.root_goid != 0) pr.str(" (goroutine ").i64(ms.root_goid).str(")");
       pr.str("\n");
       if (const gort::detail::G* gp = ms.root_g; gp != nullptr && ms.root_goid != 0) {
@@ -149,19 +153,15 @@ inline bool find_slot(std::uintptr_t addr, Span** out_s, std::uint32_t* out_idx)
   return true;
 }
 
-// gccheckmark's strict stack pass: can the word addr, the start of the
-// unmarked object at slot idx of s, be a stale pointer whose low byte a
-// later one-byte store (a bool, a setcc into a register that is pushed
-// later) set to zero? It can if another object of its 256-byte block is
-// marked: that one may be what the word pointed to before. (Measured: every
-// strict failure of the SyncMap stress before this rule was a word ending in
-// 0x00 on a 16-byte object next to live ones.) A larger object covers the
-// block alone, so the rule never excuses a miss of one of 256 bytes or more.
-bool may_be_low_byte_overwrite(const Span* s, std::uint32_t idx, std::uintptr_t addr) {
-  if ((addr & 0xff) != 0 || s->sizeclass == 0) return false;
-  for (std::uint32_t i = idx + 1; i < s->nelems && s->object_at(i) < addr + 0x100; i++)
-    if (s->allocated(i) && s->marked(i)) return true;
-  return false;
+// gccheckmark's strict stack pass: does the word at ms.root_word, which
+// holds addr, the start of an object the concurrent mark missed, hold
+// something else than what the scan read there? Then it is not held against
+// the mark (gc/deadstack.h), unless a test vouches for the word. Unknown
+// scan-time value: not held either.
+bool changed_since_scan(const MarkState& ms, std::uintptr_t addr) {
+  if (stack_word_checked_by_test(ms.root_word)) return false;
+  std::uintptr_t then;
+  return ms.root_g == nullptr || !scanned_word(ms.root_g, ms.root_word, &then) || then != addr;
 }
 
 }  // namespace
@@ -183,10 +183,9 @@ void mark_conservative(MarkState& ms, std::uintptr_t addr) {
   // concurrent mark (mark.h): a word pointing inside an object is as likely
   // a stale pointer with its low byte overwritten (a struct's small first
   // field) as a live interior pointer. The lenient pass marks it later.
-  // The same goes for a word that may be a pointer whose low byte was
-  // zeroed (may_be_low_byte_overwrite).
+  // The same goes for a word written since the scan (changed_since_scan).
   if (ms.strict_bases_only && !ms.lenient &&
-      (addr != s->object_at(idx) || (!s->marked(idx) && may_be_low_byte_overwrite(s, idx, addr))))
+      (addr != s->object_at(idx) || (!s->marked(idx) && changed_since_scan(ms, addr))))
     return;
   mark_slot(ms, s, idx);
 }
@@ -390,6 +389,7 @@ void scan_goroutine(G* gp, void* ctx) {
       gp->gcscan_sp = sp;
       gp->gcscan_gen = ms.gen;
       gp->gcscan_cleared = false;
+      if (collector().settings.checkmark) record_scanned_stack(gp);
       // gccheckmark: the memory below a held goroutine's live stack is dead
       // (gc/deadstack.h); not so below a blocking call's spill point.
       if (collector().settings.checkmark && st != GStatus::syscall) gp->gcscan_cleared = clear_dead_stack(gp, sp);

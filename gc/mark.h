@@ -65,8 +65,9 @@ struct MarkState {
   // concurrent mark.
   // In the strict part of a stack, only words holding an object's start
   // count (a word pointing inside an object may be a stale pointer whose low
-  // byte a newer, smaller store overwrote), and not a start that such an
-  // overwrite with zero could have made (mark.cc, may_be_low_byte_overwrite).
+  // byte a newer, smaller store overwrote), and only while they hold what
+  // the concurrent scan read there (gc/deadstack.h, mark.cc
+  // changed_since_scan).
   WorkStack lenient_ranges;  // pairs lo, hi
   bool lenient = false;
   bool strict_bases_only = false;

@@ -58,6 +58,7 @@ void scan_range_from(MarkState& ms, G* gp, std::uintptr_t sp) {
   gp->gcscan_cleared = false;
   ms.stack_bytes += static_cast<std::int64_t>(hi - sp);
   scan_conservative(ms, reinterpret_cast<void*>(sp), reinterpret_cast<void*>(hi));
+  if (collector().settings.checkmark) record_scanned_stack(gp);  // (gc/deadstack.h)
 }
 
 // gccheckmark: after the scan of a goroutine held still, its memory below

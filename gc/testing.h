@@ -32,5 +32,12 @@ void cycle_end_before_sweep();  // the pause only: the sweep is still to do
 void sweep_rest();               // sweeps what is left, wakes the finalizers
 // Objects with a finalizer or weak pointers (gc/specials_table.h).
 std::size_t special_records();
+// gccheckmark holds a stack word against the concurrent mark only while it
+// holds what the goroutine's scan read there (gc/deadstack.h). A test that
+// keeps a pointer on a stack after its scan, and knows the goroutine
+// obtained it legitimately, names the word here so that the check holds it
+// too. At most 8 words at once.
+void check_stack_word(const void* word);
+void uncheck_stack_word(const void* word);
 
 }  // namespace gort::gc::testing

@@ -15,6 +15,7 @@
 #include "gc/heap.h"
 #include "gc/testing.h"
 #include "gort/gort.h"
+#include "checked_slot.h"
 #include "test_util.h"
 
 namespace gc = gort::gc;
@@ -25,13 +26,6 @@ struct Obj {
   gc::Ptr<Obj> f;
   std::int64_t value = 0;
   std::int64_t check = 0;
-  // Padding to 256 bytes: gccheckmark's strict stack pass excuses an
-  // unmarked object at an address ending in 0x00 when another object of its
-  // 256-byte block is marked (a stale pointer with its low byte zeroed looks
-  // like that: gc/mark.cc, may_be_low_byte_overwrite). An object of 256
-  // bytes has its block to itself, so the barrier-broken twins die whatever
-  // address their victim gets.
-  std::byte pad[256 - 24]{};
   explicit Obj(std::int64_t v = 0) : value(v), check(~v) {}
   bool intact() const { return check == ~value; }
   void trace(gc::Tracer& t) const { t(f); }
@@ -135,13 +129,13 @@ void unlinked_onto_scanned_stack(gc::Root<Holder>& holder, std::uintptr_t hx, st
   std::atomic<bool> b_ok{false};
   gort::go([&] {
     b_id = gort::goid();
+    gort_test::CheckedSlot<Obj> x;  // (where the check always looks: test_util.h)
     from_b.send(0);
     to_b.recv();                // (B's stack has been scanned)
-    Obj* x = unlink(*holder);   // onto the black stack, and out of the heap
+    x.set(unlink(*holder));     // onto the black stack, and out of the heap
     from_b.send(0);
     to_b.recv();                // (the cycle ends)
-    b_ok = gc::heap_object_allocated(x) && x->intact() && x->value == value;
-    gc::keep_alive(x);
+    b_ok = gc::heap_object_allocated(x.get()) && x.get()->intact() && x.get()->value == value;
     from_b.send(0);
   });
   from_b.recv();
@@ -201,12 +195,12 @@ void channel_scenario() {
   std::atomic<bool> ok{false};
   gort::go([&] {  // B: receives
     b_id = gort::goid();
+    gort_test::CheckedSlot<Obj> x;  // (where the check always looks: test_util.h)
     from_b.send(0);
-    Obj* x = ch.recv();
+    x.set(ch.recv());
     from_b.send(0);
     to_b.recv();
-    ok = gc::heap_object_allocated(x) && x->intact() && x->value == 3;
-    gc::keep_alive(x);
+    ok = gc::heap_object_allocated(x.get()) && x.get()->intact() && x.get()->value == 3;
     from_b.send(0);
   });
   gort::go([&] {  // C: sends

@@ -35,13 +35,6 @@ namespace {
 struct Obj {
   std::int64_t value = 0;
   std::int64_t check = 0;
-  // Padding to 256 bytes: gccheckmark's strict stack pass excuses an
-  // unmarked object at an address ending in 0x00 when another object of its
-  // 256-byte block is marked (a stale pointer with its low byte zeroed looks
-  // like that: gc/mark.cc, may_be_low_byte_overwrite). An object of 256
-  // bytes has its block to itself, so the barrier-broken twins die whatever
-  // address their victim gets.
-  std::byte pad[256 - 16]{};
   explicit Obj(std::int64_t v = 0) : value(v), check(~v) {}
   bool intact() const { return check == ~value; }
   void trace(gc::Tracer&) const {}

@@ -11,10 +11,10 @@
 //
 // gccheckmark is on too, so every cycle's concurrent mark is held against a
 // stop-the-world re-mark. (Until gccheckmark's strict stack pass learned
-// that a word ending in 0x00 may be a pointer whose low byte a one-byte
-// store zeroed — gc/mark.cc, may_be_low_byte_overwrite — this workload
-// tripped it in most runs, always on such a word; GORT_SYNC_MAP_STRESS_
-// NO_CHECKMARK=1 turns it off to compare.)
+// that a stack word may be a stale address whose low bytes later small
+// stores rewrote — gc/deadstack.h — this workload tripped it in most runs,
+// always on such a word; GORT_SYNC_MAP_STRESS_NO_CHECKMARK=1 turns it off
+// to compare.)
 #include <gtest/gtest.h>
 
 #include <atomic>
