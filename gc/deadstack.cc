@@ -8,6 +8,7 @@
 #include "base/alloc.h"
 #include "base/fail.h"
 #include "gc/testing.h"
+#include "gort/gc.h"
 #include "sched/sched.h"
 
 namespace gort::gc {
@@ -25,10 +26,28 @@ constexpr std::uintptr_t kCanaryBytes = 64;  // sched/stack.cc keeps its canary 
     *w = 0;
 }
 
-// Copied word by word, not with memcpy, for the same reason.
-[[gnu::no_sanitize_address]] void copy_words(std::uintptr_t* to, std::uintptr_t lo, std::size_t n) {
-  const auto* from = reinterpret_cast<const volatile std::uintptr_t*>(lo);
-  for (std::size_t i = 0; i < n; i++) to[i] = from[i];
+// The scan's record reads the words as the scan does, unchecked by ASan.
+[[gnu::no_sanitize_address]] std::size_t count_heap_words(std::uintptr_t lo, std::uintptr_t hi) {
+  std::size_t n = 0;
+  for (auto* w = reinterpret_cast<const volatile std::uintptr_t*>(lo);
+       w < reinterpret_cast<const volatile std::uintptr_t*>(hi); w++)
+    n += *w - detail::g_heap_base < detail::g_heap_size;
+  return n;
+}
+
+// Fills up to max (address, value) pairs; returns how many.
+[[gnu::no_sanitize_address]] std::size_t copy_heap_words(std::uintptr_t* pairs, std::size_t max, std::uintptr_t lo,
+                                                         std::uintptr_t hi) {
+  std::size_t n = 0;
+  for (auto* w = reinterpret_cast<const volatile std::uintptr_t*>(lo);
+       w < reinterpret_cast<const volatile std::uintptr_t*>(hi) && n < max; w++) {
+    std::uintptr_t v = *w;
+    if (v - detail::g_heap_base >= detail::g_heap_size) continue;
+    pairs[2 * n] = reinterpret_cast<std::uintptr_t>(w);
+    pairs[2 * n + 1] = v;
+    n++;
+  }
+  return n;
 }
 
 }  // namespace
@@ -55,20 +74,22 @@ bool clear_dead_stack(gort::detail::G* gp, std::uintptr_t sp) {
 }
 
 void record_scanned_stack(gort::detail::G* gp) {
-  gp->gcscan_copy_words = 0;
+  gp->gcscan_recorded = false;
+  gp->gcscan_npairs = 0;
   auto lo = reinterpret_cast<std::uintptr_t>(gp->stack.lo);
   auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
   std::uintptr_t sp = (gp->gcscan_sp + 7) & ~std::uintptr_t{7};  // as the scan reads
   if (lo == 0 || gp->gcscan_sp < lo || sp > hi) return;
-  std::size_t n = (hi - sp) / sizeof(std::uintptr_t);
-  if (n > gp->gcscan_copy_cap) {
-    base::rt_free(gp->gcscan_copy);
-    gp->gcscan_copy = static_cast<std::uintptr_t*>(base::rt_alloc(n * sizeof(std::uintptr_t)));
-    gp->gcscan_copy_cap = gp->gcscan_copy != nullptr ? n : 0;
-    if (gp->gcscan_copy == nullptr) return;
+  std::size_t n = count_heap_words(sp, hi);
+  if (n > gp->gcscan_pairs_cap) {
+    std::size_t cap = n > 2 * gp->gcscan_pairs_cap ? n : 2 * gp->gcscan_pairs_cap;
+    base::rt_free(gp->gcscan_pairs);
+    gp->gcscan_pairs = static_cast<std::uintptr_t*>(base::rt_alloc(2 * cap * sizeof(std::uintptr_t)));
+    gp->gcscan_pairs_cap = gp->gcscan_pairs != nullptr ? cap : 0;
+    if (gp->gcscan_pairs == nullptr) return;  // no record: nothing held strictly
   }
-  copy_words(gp->gcscan_copy, sp, n);
-  gp->gcscan_copy_words = n;
+  gp->gcscan_npairs = copy_heap_words(gp->gcscan_pairs, n, sp, hi);
+  gp->gcscan_recorded = true;
 }
 
 namespace {
@@ -102,16 +123,23 @@ void uncheck_stack_word(const void* word) {
 }  // namespace testing
 
 bool scanned_word(const gort::detail::G* gp, std::uintptr_t addr, std::uintptr_t* value) {
-  if (gp->gcscan_copy_words == 0) return false;
+  if (!gp->gcscan_recorded || (addr & 7) != 0) return false;
   std::uintptr_t sp = (gp->gcscan_sp + 7) & ~std::uintptr_t{7};
-  if (addr >= sp) {
-    std::size_t i = (addr - sp) / sizeof(std::uintptr_t);
-    if (i >= gp->gcscan_copy_words || (addr & 7) != 0) return false;
-    *value = gp->gcscan_copy[i];
+  if (addr < sp) {
+    if (!gp->gcscan_cleared || addr < reinterpret_cast<std::uintptr_t>(gp->stack.lo)) return false;
+    *value = 0;
     return true;
   }
-  if (!gp->gcscan_cleared || addr < reinterpret_cast<std::uintptr_t>(gp->stack.lo)) return false;
-  *value = 0;
+  if (addr >= reinterpret_cast<std::uintptr_t>(gp->stack.hi)) return false;
+  // Binary search of the pairs; a word not among them held no heap address.
+  const std::uintptr_t* pairs = gp->gcscan_pairs;
+  std::size_t lo = 0, hi = gp->gcscan_npairs;
+  while (lo < hi) {
+    std::size_t mid = lo + (hi - lo) / 2;
+    if (pairs[2 * mid] < addr) lo = mid + 1;
+    else hi = mid;
+  }
+  *value = lo < gp->gcscan_npairs && pairs[2 * lo] == addr ? pairs[2 * lo + 1] : 0;
   return true;
 }
 

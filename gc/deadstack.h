@@ -28,7 +28,7 @@
 // copied whole, padding and all, into another slot. A stale or partly
 // rewritten address can be the first byte of an object the program never
 // held. gort-stress --verify and the SyncMap stress showed each of these as
-// a reported miss (the scan's copy, below, gave the word then and now):
+// a reported miss (the scan's record, below, gave the word then and now):
 //   * a select case's two flag bytes, stored with one 16-bit move over a
 //     slot whose upper six bytes were an old address: 0x…0000 at the scan,
 //     0x…0100 at the check;
@@ -43,9 +43,10 @@
 //     store that then set its low byte to zero, making it the start of an
 //     unmarked neighbour.
 // No rule on the word's value tells these apart from a pointer obtained
-// after the scan. So the scan keeps a copy of the words it read, and the
-// check holds a word against the mark only while it is what the scan read
-// there (mark.cc, changed_since_scan): then the scan saw that very value,
+// after the scan. So the scan records the words it read that held heap
+// addresses (only those: the check asks only about words that hold one
+// now), and the check holds a word against the mark only while it is what
+// the scan read there (mark.cc, changed_since_scan): then the scan saw that very value,
 // and the concurrent mark must have marked its object and everything the
 // object reaches. A word written since is marked by the check's lenient
 // pass but not held against the mark. Heap words, root handles and closures
@@ -73,14 +74,16 @@ namespace gort::gc {
 // nothing to clear (no stack, or sp not inside it).
 bool clear_dead_stack(gort::detail::G* gp, std::uintptr_t sp);
 
-// Copies gp's stack words from gp->gcscan_sp up, as its scan has just read
-// them, into gp->gcscan_copy (kept with the G, grown as needed). Call while
-// gp is still held. Without memory for the copy, leaves none.
+// Records gp's stack words from gp->gcscan_sp up that hold heap addresses,
+// as its scan has just read them, in gp->gcscan_pairs (kept with the G,
+// grown as needed, freed when the goroutine exits). Call while gp is still
+// held. Without memory for the record, leaves none.
 void record_scanned_stack(gort::detail::G* gp);
 
 // What the word at addr of gp's stack held when its scan of this cycle read
-// it: from the copy above the scan point, zero below it when the scan cleared
-// the dead stack there. False when that is not known.
+// it: the recorded value above the scan point, zero below it when the scan
+// cleared the dead stack there; zero too for a word that held no heap
+// address. False when that is not known.
 bool scanned_word(const gort::detail::G* gp, std::uintptr_t addr, std::uintptr_t* value);
 
 // Whether a test vouches for the stack word at addr (gc/testing.h).

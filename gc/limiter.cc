@@ -30,6 +30,7 @@ namespace {
 CpuLimiter g_limiter;
 std::atomic<std::int64_t> g_assist_pool{0};
 std::atomic<std::int64_t> g_idle_mark_pool{0};
+std::atomic<std::int64_t> g_uncharged_pool{0};
 std::atomic<std::int64_t> g_pause_pool{0};
 std::int64_t g_last_update = 0;  // sysmon only
 constexpr std::int64_t kUpdatePeriod = 10'000'000;
@@ -41,6 +42,7 @@ CpuLimiter& cpu_limiter() { return g_limiter; }
 
 void limiter_add_assist(std::int64_t ns) { g_assist_pool.fetch_add(ns, std::memory_order_relaxed); }
 void limiter_add_idle_mark(std::int64_t ns) { g_idle_mark_pool.fetch_add(ns, std::memory_order_relaxed); }
+void limiter_add_uncharged(std::int64_t ns) { g_uncharged_pool.fetch_add(ns, std::memory_order_relaxed); }
 void limiter_add_pause(std::int64_t ns) { g_pause_pool.fetch_add(ns, std::memory_order_relaxed); }
 
 void limiter_update(std::int64_t now, bool marking) {
@@ -61,6 +63,7 @@ void limiter_update(std::int64_t now, bool marking) {
   // Idle time: Ps on the idle list now (as if for the whole window) and idle
   // marking — time nothing else wanted.
   std::int64_t idle = g_idle_mark_pool.exchange(0, std::memory_order_relaxed) +
+                      g_uncharged_pool.exchange(0, std::memory_order_relaxed) +
                       static_cast<std::int64_t>(sched().npidle.load(std::memory_order_relaxed)) * window;
   total -= idle;
   if (total < gc) total = gc;

@@ -7,8 +7,10 @@
 // every 10 ms) adds gc - mutator, where gc is the assists' time, the start
 // and termination pauses on every P, and 25% of all Ps while the mark runs
 // (the background workers' share), and mutator is the rest of the window
-// once idle time (idle Ps, idle-priority marking) is taken out. While the
-// bucket is full the limiter is on and mark assists stop: the GC then gets
+// once idle time (idle Ps, idle-priority marking) is taken out. (One
+// difference from Go: gccheckmark's stopped re-mark, a verification mode,
+// is charged to neither side, so that a --verify soak paces as a normal
+// run.) While the bucket is full the limiter is on and mark assists stop: the GC then gets
 // its background 25% and no more from allocating goroutines, so its share of
 // the CPU falls back towards half, at the price of the heap overrunning its
 // goal (and the memory limit). Once the mutator has run enough to drain the
@@ -47,6 +49,8 @@ CpuLimiter& cpu_limiter();
 void limiter_add_assist(std::int64_t ns);
 void limiter_add_idle_mark(std::int64_t ns);
 void limiter_add_pause(std::int64_t ns_times_procs);
+// Time the window should not count at all (gccheckmark's stopped re-mark).
+void limiter_add_uncharged(std::int64_t ns_times_procs);
 // From sysmon: closes the window since the last update (at most one per 10 ms).
 void limiter_update(std::int64_t now, bool marking);
 

@@ -90,9 +90,11 @@ namespace {
     } else if (ms.root_kind != nullptr) {
       pr.str("runtime: found in root: ").str(ms.root_kind).str(" at ").hex(ms.root_word);
       std::uintptr_t then;
-      if (ms.root_g != nullptr && ms.root_goid != 0 && scanned_word(ms.root_g, ms.root_word, &then))
-        pr.str(" (word ").hex(*reinterpret_cast<const std::uintptr_t*>(ms.root_word)).str(", at the scan ")
-            .hex(then).str(")");
+      if (ms.root_g != nullptr && ms.root_goid != 0 && scanned_word(ms.root_g, ms.root_word, &then)) {
+        pr.str(" (word ").hex(*reinterpret_cast<const std::uintptr_t*>(ms.root_word));
+        if (then != 0) pr.str(", at the scan ").hex(then).str(")");
+        else pr.str(", no heap address at the scan)");
+      }
       if (ms.root_goid != 0) pr.str(" (goroutine ").i64(ms.root_goid).str(")");
       pr.str("\n");
       if (const gort::detail::G* gp = ms.root_g; gp != nullptr && ms.root_goid != 0) {

@@ -100,10 +100,12 @@ struct G {
   std::uint32_t gcscan_gen = 0;
   std::uintptr_t gcscan_sp = 0;      // where that scan began
   bool gcscan_cleared = false;       // and the stack below was cleared (gc/deadstack.h)
-  // gccheckmark: the words of [gcscan_sp, stack.hi) as that scan read them
-  // (gc/deadstack.h); gcscan_copy_words is 0 when there is no such copy.
-  std::uintptr_t* gcscan_copy = nullptr;
-  std::size_t gcscan_copy_words = 0, gcscan_copy_cap = 0;
+  // gccheckmark's record of that scan (gc/deadstack.h): the words of
+  // [gcscan_sp, stack.hi) that held heap addresses, as (address, value)
+  // pairs in address order.
+  bool gcscan_recorded = false;
+  std::uintptr_t* gcscan_pairs = nullptr;
+  std::size_t gcscan_npairs = 0, gcscan_pairs_cap = 0;
   // Mark assist debt, in bytes of scan work owed (gc/pacer.cc), for cycle
   // gc_assist_gen.
   std::int64_t gc_assist_debt = 0;

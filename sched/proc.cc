@@ -334,6 +334,11 @@ G* handle_request(M* m, G* gp, Request& req) {
       detach(m, gp, GStatus::dead);
       stack_free(p, gp->stack);
       gp->stack = Stack{};
+      // gccheckmark's record of its last scan (gc/deadstack.h) dies with it.
+      base::rt_free(gp->gcscan_pairs);
+      gp->gcscan_pairs = nullptr;
+      gp->gcscan_npairs = gp->gcscan_pairs_cap = 0;
+      gp->gcscan_recorded = false;
       set_ctx(gp, nullptr);
       // Its fiber dies with its context (we are on g0, not on that fiber).
       tsan_destroy_fiber(gp->tsan_fiber);
