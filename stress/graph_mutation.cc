@@ -17,8 +17,11 @@
 // handed out, checksum). A checker goroutine takes the lock every 500 ms
 // (100 ms with --verify) and traverses everything reachable from the roots,
 // checking every node, and once more at the end; the traversal also counts
-// the reachable nodes, and workers cut more than they add while that count
-// is above the target from --live-mb.
+// the reachable nodes, and workers cut more than they add while that count,
+// plus the nodes hung on since, is above the target from --live-mb. (Without
+// the nodes since, the count lagged a traversal behind and the graph swung
+// between 12 and 104 MB live around a 64 MB target under --verify on a
+// loaded machine, which the soak's RSS check took for growth.)
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -61,6 +64,7 @@ struct Shared {
   gort::Mutex mu;
   std::atomic<std::uint64_t> next_id{1};
   std::atomic<std::uint64_t> reachable{0};  // from the last full traversal
+  std::uint64_t hung_since = 0;  // nodes hung on since it (under mu): the count's lag
   std::uint64_t target = 0;                 // nodes --live-mb allows
 };
 
@@ -123,11 +127,12 @@ std::uint64_t traverse(Context& ctx, Shared& sh, Graph* g) {
   return seen.size();
 }
 
-void mutate(Context& ctx, Shared& sh, Graph* g, Rng& rng, Node* chain_head, Node* chain_tail) {
+void mutate(Context& ctx, Shared& sh, Graph* g, Rng& rng, Node* chain_head, Node* chain_tail, int chain_len) {
   std::lock_guard<gort::Mutex> l(sh.mu);
-  bool over = sh.reachable.load(std::memory_order_relaxed) > sh.target;
+  bool over = sh.reachable.load(std::memory_order_relaxed) + sh.hung_since > sh.target;
   unsigned op = static_cast<unsigned>(rng.below(100));
   if (over && op < 40) op += 40;  // over the target: cut instead of hanging chains
+  if (op < 40) sh.hung_since += static_cast<std::uint64_t>(chain_len);
   if (op < 35) {  // hang the chain off a reachable node (or a root)
     Node* at = walk(ctx, sh, g, rng);
     chain_tail->edge[0] = walk(ctx, sh, g, rng);  // and back into the graph
@@ -178,6 +183,7 @@ void run_graph_mutation(Context& ctx) {
       {
         std::lock_guard<gort::Mutex> l(sh.mu);
         sh.reachable.store(traverse(ctx, sh, graph.get()), std::memory_order_relaxed);
+        sh.hung_since = 0;
       }
       traversals.fetch_add(1, std::memory_order_relaxed);
       gort::select(gort::case_recv(stop_checker, [&] { stop = true; }),
@@ -200,7 +206,7 @@ void run_graph_mutation(Context& ctx) {
           tail->edge[1] = n;
           tail = n;
         }
-        mutate(ctx, sh, g, rng, head, tail);
+        mutate(ctx, sh, g, rng, head, tail, len);
         ctx.ops.fetch_add(1, std::memory_order_relaxed);
       }
       wg.done();
