@@ -479,24 +479,35 @@ bool park_unlock_commit(G*, void* lock) {
   return true;
 }
 
-void goready_elsewhere(G* gp) {
-  GStatus st = gp->status.load(std::memory_order_relaxed);
-  if (st != GStatus::waiting) throw_("goready: goroutine is not waiting");
-  gp->status.store(GStatus::runnable, std::memory_order_relaxed);
+// Readies gp onto the global queue: runnable and queued in one step under
+// the scheduler lock, so that the deadlock check (checkdead, which runs under
+// it) never sees a goroutine readied but in no queue. (A foreign thread that
+// readied a goroutine used to leave it so for a moment: the check could then
+// report a deadlock with that goroutine listed as [runnable].)
+namespace {
+void goready_global(G* gp) {
   {
     base::Guard<base::Lock> g(sched().lock);
+    gp->status.store(GStatus::runnable, std::memory_order_relaxed);
     globrunqput(gp);
   }
   wakep();
+}
+}  // namespace
+
+void goready_elsewhere(G* gp) {
+  GStatus st = gp->status.load(std::memory_order_relaxed);
+  if (st != GStatus::waiting) throw_("goready: goroutine is not waiting");
+  goready_global(gp);
 }
 
 void goready(G* gp) {
   GStatus st = gp->status.load(std::memory_order_relaxed);
   if (st != GStatus::waiting) throw_("goready: goroutine is not waiting");
-  gp->status.store(GStatus::runnable, std::memory_order_relaxed);
   M* m = tls_m;
   P* p = m != nullptr ? m->p : nullptr;
   if (p != nullptr) {
+    gp->status.store(GStatus::runnable, std::memory_order_relaxed);
     runqput(p, gp, true);
     // Wake an idle P only for a backlog: runnext runs here as soon as the
     // current goroutine blocks, and one more waiting goroutine is usually the
@@ -507,11 +518,7 @@ void goready(G* gp) {
     if (runq_len(p) > 2) wakep();
     return;
   }
-  {
-    base::Guard<base::Lock> g(sched().lock);
-    globrunqput(gp);
-  }
-  wakep();
+  goready_global(gp);  // no P: a foreign thread, or an M between Ps
 }
 
 void safepoint_slow() {

@@ -246,9 +246,11 @@ TEST(MisuseDeathTest, CollectOnAForeignThread) {
 // Operations that do not block are allowed from any thread: a foreign thread
 // may hand values to goroutines. The deadlock check cannot see such a waker
 // coming (README, Limits): with every goroutine blocked on the channel it may
-// report a deadlock just as the foreign thread readies one — seen here under
-// load, with the readied goroutine listed as [runnable] in the report. A
-// pending timer keeps the check away, so main waits with a (long) timeout.
+// report a deadlock before the foreign thread readies one. A pending timer
+// keeps the check away, so main waits with a (long) timeout. (It also
+// reported one, seen here under load, while a goroutine the foreign thread
+// had readied was runnable but in no queue yet; goready now does both under
+// the scheduler lock, sched/proc.cc goready_global.)
 TEST(Misuse, NonBlockingChannelOperationsFromAForeignThread) {
   auto c = gort::make_chan<int>(1);
   auto done = gort::make_chan<int>();
