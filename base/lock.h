@@ -15,7 +15,26 @@
 namespace gort::base {
 
 inline thread_local int tls_lock_depth = 0;
-inline int lock_depth() { return tls_lock_depth; }
+
+// Under ThreadSanitizer the counters below are touched only through these
+// out-of-line, uninstrumented accessors. GCC's TSan instrumentation computes
+// a thread-local's address from the thread pointer (mov %fs:0) once per
+// function and passes it to __tsan_read/__tsan_write; the load/store itself
+// still goes through %fs. In a function that switches goroutines in between
+// (a yield, a park) and so resumes on another OS thread, the address given to
+// TSan is the *old* thread's TLS, and TSan reports a race on "TLS of <other
+// thread>" that does not exist (docs/SANITIZERS.md). A function of its own
+// computes the address afresh on every call, and not instrumenting it is no
+// loss: only the thread itself and its signal handler touch these counters.
+// Without TSan they are plain inline accesses, exactly as before.
+#if defined(__SANITIZE_THREAD__)
+#define GORT_TLS_ACCESSOR [[gnu::noinline]] __attribute__((no_sanitize("thread")))
+#else
+#define GORT_TLS_ACCESSOR
+#endif
+GORT_TLS_ACCESSOR inline int lock_depth() { return tls_lock_depth; }
+GORT_TLS_ACCESSOR inline void lock_depth_inc() { tls_lock_depth++; }
+GORT_TLS_ACCESSOR inline int lock_depth_dec() { return --tls_lock_depth; }
 
 // Marks a stretch of runtime code that must not be suspended by a signal
 // (counts as holding a lock).
@@ -25,16 +44,17 @@ inline int lock_depth() { return tls_lock_depth; }
 // (stop_deferred_now), so a stop of the world waits for the end of the
 // stretch rather than for the stopper's next round of signals.
 inline thread_local bool tls_stop_deferred = false;
+GORT_TLS_ACCESSOR inline bool stop_deferred() { return tls_stop_deferred; }
 [[gnu::noinline]] void stop_deferred_now();
 
 struct NoSuspend {
   NoSuspend() {
-    tls_lock_depth++;
+    lock_depth_inc();
     std::atomic_signal_fence(std::memory_order_seq_cst);
   }
   ~NoSuspend() {
     std::atomic_signal_fence(std::memory_order_seq_cst);
-    if (--tls_lock_depth == 0 && tls_stop_deferred) [[unlikely]]
+    if (lock_depth_dec() == 0 && stop_deferred()) [[unlikely]]
       stop_deferred_now();
   }
 };
@@ -45,7 +65,7 @@ void lock_word_slow(std::atomic<std::uint32_t>& key);
 void unlock_word_slow(std::atomic<std::uint32_t>& key);
 
 inline void lock_word(std::atomic<std::uint32_t>& key) {
-  tls_lock_depth++;
+  lock_depth_inc();
   std::atomic_signal_fence(std::memory_order_seq_cst);
   std::uint32_t expected = 0;
   if (!key.compare_exchange_strong(expected, 1, std::memory_order_acquire,
@@ -56,7 +76,7 @@ inline void lock_word(std::atomic<std::uint32_t>& key) {
 inline void unlock_word(std::atomic<std::uint32_t>& key) {
   if (key.exchange(0, std::memory_order_release) == 2) unlock_word_slow(key);
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  tls_lock_depth--;
+  lock_depth_dec();
 }
 
 class Lock {

@@ -173,7 +173,7 @@ std::size_t PageHeap::released_bytes() const {
 
 void PageHeap::set_span(void* first_page, std::size_t n, Span* s) {
   std::size_t first = (reinterpret_cast<std::uintptr_t>(first_page) - base_) / kPageSize;
-  for (std::size_t i = 0; i < n; i++) page_map_[first + i] = s;
+  for (std::size_t i = 0; i < n; i++) __atomic_store_n(&page_map_[first + i], s, __ATOMIC_RELAXED);  // pageheap.h
 }
 
 std::size_t PageHeap::committed_bytes() const {

@@ -47,9 +47,17 @@ class PageHeap {
   }
   // The span owning the page of p (set by the span layer), null if none or
   // not in the arena.
+  //
+  // Any thread looks pages up (a marker with a candidate pointer, a sweeper)
+  // while an allocating thread may be setting the same entries (set_span, a
+  // span being made or freed): the entries are relaxed atomics on both
+  // sides, plain moves on x86-64, or the pair is a data race (found by
+  // TSan). What the entry points to is published by Span::in_use (release
+  // after set_span, acquire in Heap::span_of).
   Span* span_of(const void* p) const {
     if (!contains(p)) return nullptr;
-    return page_map_[(reinterpret_cast<std::uintptr_t>(p) - base_) / kPageSize];
+    return __atomic_load_n(&page_map_[(reinterpret_cast<std::uintptr_t>(p) - base_) / kPageSize],
+                           __ATOMIC_RELAXED);
   }
   void set_span(void* first_page, std::size_t n, Span* s);
 

@@ -103,7 +103,7 @@ bool scan_stopped(MarkState& ms, G* gp, std::uint32_t gen) {
 
 // Running: stop its thread in the signal handler. True when done.
 bool scan_running(MarkState& ms, G* gp, M* self, std::uint32_t gen) {
-  M* m = gp->m;
+  M* m = gort::detail::peek_g_m(gp);  // a hint, validated below (sched/g.h)
   if (m == nullptr || m == self) return false;
   base::NoSuspend ns;  // we must not be stopped while we hold another thread stopped
   std::uint32_t idle = 0;

@@ -42,6 +42,12 @@ namespace gort::gc {
 
 namespace {
 base::Lock g_flush_lock;  // one marker at a time empties the buffers
+// wb_n is also read, as a hint, by schedulers looking for mark work on
+// their P (gc/workers.cc, work_available: a relaxed atomic load with no
+// claim and no lock), so every store to it is a relaxed atomic store (a plain
+// move on x86-64), or that read is a data race (found by TSan). Its reads
+// here, by the owner or by a flusher under the protocol above, stay plain.
+void set_wb_n(gort::detail::P* p, std::uint32_t n) { __atomic_store_n(&p->wb_n, n, __ATOMIC_RELAXED); }
 constexpr std::uint32_t kCap = sizeof(gort::detail::P::wb_buf) / sizeof(std::uintptr_t);
 }  // namespace
 
@@ -74,7 +80,7 @@ std::size_t flush_all_barrier_buffers(bool world_stopped) {
       while (p->wb_busy.load(std::memory_order_acquire) != 0) base::cpu_relax();
       n = p->wb_n;
       std::memcpy(local, p->wb_buf, n * sizeof(std::uintptr_t));
-      p->wb_n = 0;
+      set_wb_n(p, 0);
     }
     shade_batch(local, n);
     explicit_bzero(local, n * sizeof local[0]);  // no dead addresses left on the stack
@@ -110,14 +116,15 @@ void barrier_record(std::uintptr_t a, std::uintptr_t b) {
   }
   std::uintptr_t full[kCap];
   std::uint32_t nfull = 0;
-  if (p->wb_n + 2 > kCap) {
-    nfull = p->wb_n;
+  std::uint32_t n = p->wb_n;
+  if (n + 2 > kCap) {
+    nfull = n;
     std::memcpy(full, p->wb_buf, nfull * sizeof(std::uintptr_t));
-    p->wb_n = 0;
+    n = 0;
   }
-  p->wb_buf[p->wb_n] = a;
-  p->wb_buf[p->wb_n + 1] = b;
-  p->wb_n += 2;
+  p->wb_buf[n] = a;
+  p->wb_buf[n + 1] = b;
+  set_wb_n(p, n + 2);
   p->wb_busy.store(0, std::memory_order_release);
   if (nfull != 0) {
     shade_batch(full, nfull);

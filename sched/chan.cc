@@ -15,7 +15,7 @@ void WaitQ::enqueue(Sudog* s) {
   if (last != nullptr) {
     last->next = s;
   } else {
-    first = s;
+    set_first(s);
   }
   last = s;
 }
@@ -24,7 +24,7 @@ void WaitQ::remove(Sudog* s) {
   if (s->prev != nullptr) {
     s->prev->next = s->next;
   } else if (first == s) {
-    first = s->next;
+    set_first(s->next);
   } else {
     return;  // not queued (already dequeued by a waker)
   }
@@ -40,7 +40,7 @@ Sudog* WaitQ::dequeue() {
   for (;;) {
     Sudog* s = first;
     if (s == nullptr) return nullptr;
-    first = s->next;
+    set_first(s->next);
     if (first != nullptr) {
       first->prev = nullptr;
     } else {

@@ -33,9 +33,16 @@ struct Sudog {
   int case_index = 0;
 };
 
+// Changed only with the channel's lock held. `first` is also read without
+// the lock, as a hint, by the non-blocking fast paths (hchan::full, and
+// chan_recv's emptiness check): those reads are relaxed atomic loads, so the
+// stores to `first` are relaxed atomic stores (set_first; a plain move on
+// x86-64), or the pair would be a data race (found by TSan). Reads under the
+// lock stay plain.
 struct WaitQ {
   Sudog* first = nullptr;
   Sudog* last = nullptr;
+  void set_first(Sudog* s) { __atomic_store_n(&first, s, __ATOMIC_RELAXED); }
   void enqueue(Sudog* s);
   Sudog* dequeue();        // skips select sudogs whose select already finished
   void remove(Sudog* s);   // a select cleaning up its losing cases

@@ -124,4 +124,17 @@ struct G {
 inline void set_ctx(G* gp, Context c) { __atomic_store_n(&gp->ctx, c, __ATOMIC_RELAXED); }
 inline bool peek_has_run(const G* gp) { return __atomic_load_n(&gp->ctx, __ATOMIC_RELAXED) != nullptr; }
 
+// G::m likewise: written by the M that starts or stops running the goroutine
+// (execute, switch_direct, detach, exitsyscall0), and read by a marker that
+// saw the status `running` and wants the thread to stop for the stack scan
+// (gc/stackscan.cc, scan_running). That read is not ordered with the store:
+// set_running publishes the status before gp->m is set, and detach clears
+// gp->m after publishing the new status, so the marker may see null, the
+// previous M or the new one; it validates what it finds (m->scan_g == gp,
+// status still running, with the thread held) and retries otherwise. The
+// value is a hint, but the accesses must not be a data race (found by TSan):
+// relaxed atomics on the racing sides, the same plain moves on x86-64.
+inline void set_g_m(G* gp, M* m) { __atomic_store_n(&gp->m, m, __ATOMIC_RELAXED); }
+inline M* peek_g_m(const G* gp) { return __atomic_load_n(&gp->m, __ATOMIC_RELAXED); }
+
 }  // namespace gort::detail

@@ -62,11 +62,11 @@ void allgs_each(void (*fn)(G*, void*), void* ctx) {
 
 G* gfget(P* p) {
   Sched& s = sched();
-  if (p != nullptr && p->gfree == nullptr && s.gfree != nullptr) {
+  if (p != nullptr && p->gfree == nullptr && s.peek_gfree() != nullptr) {
     base::Guard<base::Lock> g(s.lock);
     while (p->gfree_count < kGfreeMax / 2 && s.gfree != nullptr) {
       G* gp = s.gfree;
-      s.gfree = gp->schedlink;
+      s.set_gfree(gp->schedlink);
       s.gfree_count--;
       gp->schedlink = p->gfree;
       p->gfree = gp;
@@ -78,11 +78,11 @@ G* gfget(P* p) {
     gp = p->gfree;
     p->gfree = gp->schedlink;
     p->gfree_count--;
-  } else if (p == nullptr && s.gfree != nullptr) {
+  } else if (p == nullptr && s.peek_gfree() != nullptr) {
     base::Guard<base::Lock> g(s.lock);
     if (s.gfree != nullptr) {
       gp = s.gfree;
-      s.gfree = gp->schedlink;
+      s.set_gfree(gp->schedlink);
       s.gfree_count--;
     }
   }
@@ -105,7 +105,7 @@ void gfput(P* p, G* gp) {
     p->gfree = x->schedlink;
     p->gfree_count--;
     x->schedlink = s.gfree;
-    s.gfree = x;
+    s.set_gfree(x);
     s.gfree_count++;
   }
 }

@@ -64,7 +64,7 @@ void finish_resume(Transfer t) {
   m->direct_prev = nullptr;
   set_ctx(prev, t.fctx);
   if (!prev->stack.guarded && !stack_canary_ok(prev->stack)) throw_("stack overflow");
-  prev->m = nullptr;
+  set_g_m(prev, nullptr);
   if (m->direct_yield) {
     prev->status.store(GStatus::runnable, std::memory_order_release);
     runqput(m->p, prev, false);
@@ -301,7 +301,7 @@ top:
 void detach(M* m, G* gp, GStatus status) {
   gp->status.store(status, std::memory_order_release);
   m->curg = nullptr;
-  gp->m = nullptr;
+  set_g_m(gp, nullptr);
 }
 
 G* handle_request(M* m, G* gp, Request& req) {
@@ -366,7 +366,7 @@ G* execute(M* m, G* gp) {
   if (gp->status.load(std::memory_order_relaxed) != GStatus::runnable)
     throw_("execute: goroutine is not runnable");
   set_running(gp);
-  gp->m = m;
+  set_g_m(gp, m);
   m->curg = gp;
   tick(p->schedtick);
   if (gp->stack.lo == nullptr) {
@@ -438,7 +438,7 @@ void switch_direct(M* m, P* p, G* gp, G* next) {
   eh_save(m, gp);
   tick(p->schedtick);
   set_running(next);
-  next->m = m;
+  set_g_m(next, m);
   m->curg = next;
   trace::run(p->id, next->id);
   asan_start_switch(&gp->asan_fake_stack, next->stack.lo, next->stack.size());

@@ -84,7 +84,7 @@ G* exitsyscall0(M* m, G* gp) {
   Sched& s = sched();
   m->in_syscall = false;
   m->curg = nullptr;
-  gp->m = nullptr;
+  set_g_m(gp, nullptr);
   gp->status.store(GStatus::runnable, std::memory_order_relaxed);
   P* p = nullptr;
   {

@@ -50,13 +50,37 @@ if ((tsan)); then
   # Only the test programs of the subset are built (docs/SANITIZERS.md).
   gort_build_targets gort-test-sched gort-test-chan gort-test-select gort-test-sync gort-test-time \
     gort-test-map gort-test-map-death gort-test-sync-map gort-test-gc
-  # Chan.TokenChain10k keeps 10,000 goroutines alive at once: each is a TSan
-  # fiber, and GCC 12's TSan runtime cannot map a trace for that many.
   # The suites of those programs (each name is unique to its program).
   suites='Blocking|Fairness|Go|Gomaxprocs|Idle|Sched|Stealing|StopTheWorld|Systemstack|Yield'
   suites+='|Chan|Select|SelectFairness|Cond|Mutex|Once|RWMutex|WaitGroup|Sleep|Timer'
   suites+='|Map|MapDeathTest|SyncMap|SyncMapGC|SyncMapGCDeathTest|GC'
-  ctest_args=(-R "^($suites)\\." -E '^Chan\.TokenChain10k$' "${ctest_args[@]}")
+  # Not run under TSan (docs/SANITIZERS.md, "Not run under TSan, and why"):
+  #  - Chan.TokenChain10k, Idle.NoCpuWithManyParkedGoroutinesAndPendingTimers:
+  #    10,000 goroutines alive at once are 10,000 TSan fibers, more than GCC
+  #    12's TSan runtime can map traces for (or start within the test's 30 s).
+  #  - GC.ObjectOnlyInARegisterOfASpinningGoroutineSurvives,
+  #    GC.ObjectOnlyInTheUpperHalfOfAYmmRegisterOfASpinningGoroutineSurvives:
+  #    they hold a pointer only in a register of a goroutine spinning without
+  #    safepoints, and TSan defers the stop signal to the thread's next call
+  #    into its runtime: never, in the ymm test's asm loop (the collection
+  #    waits forever); in the other, inside the loop's __tsan_atomic32_load,
+  #    where the handler records only callee-saved registers and the pointer
+  #    is in r11 (caller-saved).
+  #  - GC.HeapPointersAreTracedPrecisely: TSan's code generation leaves an
+  #    interior pointer to the list's last node (&n->value, from the checking
+  #    loop) in r14 of the test body across its final gc::collect(): a
+  #    conservative root, rightly kept; not a runtime fault.
+  #  - MapDeathTest.TwoGoroutinesHammeringOneMap: two goroutines write one map
+  #    with no synchronisation on purpose, to test the "concurrent map writes"
+  #    detection. That is a data race, and TSan rightly reports it whenever it
+  #    sees it before the runtime's detector throws, so the death message no
+  #    longer starts with "fatal error" (it did in one of the runs made for this).
+  excluded='Chan\.TokenChain10k|Idle\.NoCpuWithManyParkedGoroutinesAndPendingTimers'
+  excluded+='|MapDeathTest\.TwoGoroutinesHammeringOneMap'
+  excluded+='|GC\.ObjectOnlyInARegisterOfASpinningGoroutineSurvives'
+  excluded+='|GC\.ObjectOnlyInTheUpperHalfOfAYmmRegisterOfASpinningGoroutineSurvives'
+  excluded+='|GC\.HeapPointersAreTracedPrecisely'
+  ctest_args=(-R "^($suites)\\." -E "^($excluded)\$" "${ctest_args[@]}")
   # Report every race (not just the first), and fail the test on any.
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0 exitcode=66 second_deadlock_stack=1}
 fi

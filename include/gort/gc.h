@@ -138,6 +138,24 @@ extern std::uintptr_t g_heap_base;
 extern std::uintptr_t g_heap_size;
 void mark_pointer(Tracer& t, const void* p);  // p is inside the heap
 
+// The collector reads the pointer fields of heap objects (and the lengths of
+// gc::String and gc::Slice fields) while goroutines store into them: by
+// design, a concurrent mark (a racing store is covered by the write barrier,
+// which shades the value it overwrites and the one it stores). Under
+// ThreadSanitizer the Tracer makes those reads through tracer_load, out of
+// line and not instrumented, so that TSan does not report the marker's side
+// of every such store (docs/SANITIZERS.md); the mutator's own accesses stay
+// instrumented. Without TSan the Tracer reads the fields directly, as always.
+#if defined(__SANITIZE_THREAD__)
+template <class W>
+[[gnu::noinline]] __attribute__((no_sanitize("thread"))) W tracer_load(const W* p) {
+  return *const_cast<const volatile W*>(p);
+}
+#define GORT_GC_TRACER_LOAD(field) ::gort::gc::detail::tracer_load(&(field))
+#else
+#define GORT_GC_TRACER_LOAD(field) (field)
+#endif
+
 // ---- allocation ------------------------------------------------------------------
 void* alloc_object(const TypeInfo& type);  // zeroed; fatal off the runtime's threads
 void* alloc_bytes(std::size_t n);           // pointer-free, zeroed (gc::String's bytes)
@@ -271,6 +289,7 @@ class Ptr {
   explicit operator bool() const noexcept { return p_ != nullptr; }
 
  private:
+  friend class Tracer;
   void** slot() noexcept { return reinterpret_cast<void**>(const_cast<std::remove_cv_t<T>**>(&p_)); }
   T* p_ = nullptr;
 };
@@ -281,7 +300,7 @@ class Tracer {
  public:
   template <class T>
   void operator()(const Ptr<T>& p) {
-    visit(p.get());
+    visit(GORT_GC_TRACER_LOAD(p.p_));
   }
   inline void operator()(const String& s);
   template <class U>
@@ -374,7 +393,7 @@ class String {
 };
 
 inline void Tracer::operator()(const String& s) {
-  if (s.len_ != 0) visit(s.data_);
+  if (GORT_GC_TRACER_LOAD(s.len_) != 0) visit(GORT_GC_TRACER_LOAD(s.data_));
 }
 
 // ---- gc::Slice -------------------------------------------------------------------------
@@ -552,7 +571,7 @@ std::size_t copy(const Slice<T>& dst, const Slice<T>& src) {
 
 template <class U>
 void Tracer::operator()(const Slice<U>& s) {
-  if (s.cap_ != 0) visit(s.data_);
+  if (GORT_GC_TRACER_LOAD(s.cap_) != 0) visit(GORT_GC_TRACER_LOAD(s.data_));
 }
 
 // ---- gc::Root -------------------------------------------------------------------------

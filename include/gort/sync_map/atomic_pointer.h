@@ -35,6 +35,22 @@
 #include "gort/gc.h"
 #include "gort/sched.h"
 
+// ThreadSanitizer does not see the inline-asm store and compare-and-swap
+// below (nor gc::Ptr's), and does not model the release fence before
+// PublishedPtr's store: to it, an object published through them and read
+// after an acquire load_pointer looks unsynchronised, and every access to
+// its contents a race. Under TSan a __tsan_release on the slot goes before
+// each such store, so that the acquire load that reads the slot synchronises
+// with it (TSan keys both by the slot's address). A failed compare-and-swap
+// has released too, which can only hide a race, never invent one. Nothing
+// of this exists without TSan.
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define GORT_TSAN_RELEASE(addr) __tsan_release(addr)
+#else
+#define GORT_TSAN_RELEASE(addr) ((void)0)
+#endif
+
 namespace gort::detail {
 
 struct PointerSwap {
@@ -65,6 +81,7 @@ inline void barriered_swap_on_system_stack(void* arg) {
 // *slot = desired if *slot == expected, atomically, with the write barrier.
 // slot is a pointer word inside a GC object.
 [[gnu::always_inline]] inline bool compare_and_swap_pointer(void** slot, void* expected, void* desired) {
+  GORT_TSAN_RELEASE(slot);
 #if defined(__x86_64__) && !defined(GORT_GC_PORTABLE_BARRIER)
   asm goto(
       "1:\n\t"
@@ -113,6 +130,7 @@ class PublishedPtr {
   T* load() const noexcept { return static_cast<T*>(load_pointer(&p_)); }
   void store(T* p) noexcept {
     std::atomic_thread_fence(std::memory_order_release);
+    GORT_TSAN_RELEASE(&p_);
     gc::detail::write_pointer(&p_, p);
   }
   void trace(gc::Tracer& t) const { t.visit(load()); }
