@@ -6,7 +6,7 @@
 #   memlimit   GOGC=off with GOMEMLIMIT 192 MiB against a 64 MiB live heap:
 #              the limit alone paces the collector
 # Each must end with zero verification failures and no RSS growth after
-# warm-up (scripts/lib/soak_watch.py: the largest RSS of the last 3/8 of the
+# warm-up (scripts/lib/soak_watch.py: the median RSS of the last 3/8 of the
 # run at most 10% + 16 MiB above that of the 3/8 before it).
 #
 #   scripts/soak.sh [SECONDS]      seconds per run (default 120)

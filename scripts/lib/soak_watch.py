@@ -8,14 +8,19 @@ COMMAND is a gort-stress run with --json. While it runs, its resident set
   * the exit status must be 0 and the JSON's verification ok with no
     failures (gort-stress names the failing object and goroutine otherwise);
   * no RSS growth after warm-up: the run is cut into the warm-up (its first
-    quarter) and the rest, which is halved; the largest RSS of the second
-    half may exceed the largest of the first half by at most 10% + 16 MiB
-    (a collector that leaks grows without bound; one that holds its heap
-    goal plateaus).
+    quarter) and the rest, which is halved; the median RSS of the second
+    half may exceed the median of the first half by at most 10% + 16 MiB
+    (a collector that leaks grows without bound and raises the median of
+    every later stretch; one that holds its heap goal plateaus). Medians,
+    not maxima: the mixed workload's heap swings for a few seconds at a
+    time (GOGC=10 wants more than half the CPU, so the CPU limiter lets the
+    heap run past its goal), and a largest-value rule failed whenever such
+    a swing fell in the second half (docs/RELIABILITY.md, Soak).
 Prints one line of figures (and the failure reasons); exits 0 or 1.
 """
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -70,15 +75,16 @@ def main():
             problems.append(f"verification failed: {v.get('messages')}")
     warm = seconds / 4
     rest = [kib for (t, kib) in samples if t >= warm]
-    early_max = late_max = 0
+    early_max = late_max = early_med = late_med = 0
     if len(rest) < 4:
         problems.append(f"too few RSS samples after warm-up ({len(rest)})")
     else:
         half = len(rest) // 2
         early_max, late_max = max(rest[:half]), max(rest[half:])
-        allowed = early_max * 1.10 + 16 * 1024
-        if late_max > allowed:
-            problems.append(f"RSS grew after warm-up: {early_max // 1024} MiB -> {late_max // 1024} MiB")
+        early_med, late_med = statistics.median(rest[:half]), statistics.median(rest[half:])
+        allowed = early_med * 1.10 + 16 * 1024
+        if late_med > allowed:
+            problems.append(f"RSS grew after warm-up: median {early_med // 1024:.0f} MiB -> {late_med // 1024:.0f} MiB")
     fig = ""
     if summary is not None:
         p = summary.get("pause_ns", {})
@@ -86,8 +92,9 @@ def main():
                f"p99 {p.get('p99', 0) / 1e6:.2f} ms max {p.get('max', 0) / 1e6:.2f} ms, "
                f"GC CPU {summary.get('gc_cpu_percent', 0):.1f}%, peak heap "
                f"{summary.get('peak_heap_bytes', 0) / 2**20:.0f} MiB, ")
-    print(f"soak {name}: {elapsed:.0f} s, {fig}RSS after warm-up: max {early_max // 1024} MiB "
-          f"(first half) / {late_max // 1024} MiB (second half), {len(samples)} samples: "
+    print(f"soak {name}: {elapsed:.0f} s, {fig}RSS after warm-up: median {early_med // 1024:.0f} / "
+          f"{late_med // 1024:.0f} MiB, max {early_max // 1024} / {late_max // 1024} MiB (first / second half), "
+          f"{len(samples)} samples: "
           + ("ok" if not problems else "FAILED: " + "; ".join(problems)))
     if problems:
         # The report's head names the failure (a fatal error's first lines,
