@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/clock.h"
@@ -383,7 +384,7 @@ void complete_cycle_stopped(std::int64_t pause_ns) {
   // gccheckmark's re-mark is verification, not collection: the CPU limiter
   // charges it to neither side (Go counts the whole pause), so that a run
   // with the check on paces as one without it (gc/limiter.h).
-  std::int64_t checkmark_ns = t.checkmark_ns < pause_ns ? t.checkmark_ns : pause_ns;
+  std::int64_t checkmark_ns = std::min(t.checkmark_ns, pause_ns);
   limiter_add_pause((pause_ns - checkmark_ns) * t.procs);
   limiter_add_uncharged(checkmark_ns * t.procs);
   c.cycles.store(n, std::memory_order_release);

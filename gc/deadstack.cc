@@ -26,28 +26,31 @@ constexpr std::uintptr_t kCanaryBytes = 64;  // sched/stack.cc keeps its canary 
     *w = 0;
 }
 
-// The scan's record reads the words as the scan does, unchecked by ASan.
-[[gnu::no_sanitize_address]] std::size_t count_heap_words(std::uintptr_t lo, std::uintptr_t hi) {
-  std::size_t n = 0;
-  for (auto* w = reinterpret_cast<const volatile std::uintptr_t*>(lo);
-       w < reinterpret_cast<const volatile std::uintptr_t*>(hi); w++)
-    n += *w - detail::g_heap_base < detail::g_heap_size;
-  return n;
+// Appends (address, value) to gp's record, growing it as needed; false
+// when there is no memory for it.
+bool record_pair(gort::detail::G* gp, std::uintptr_t addr, std::uintptr_t value) {
+  if (gp->gcscan_npairs == gp->gcscan_pairs_cap) {
+    std::size_t cap = gp->gcscan_pairs_cap < 32 ? 64 : 2 * gp->gcscan_pairs_cap;
+    void* grown = base::rt_realloc(gp->gcscan_pairs, 2 * cap * sizeof(std::uintptr_t));
+    if (grown == nullptr) return false;
+    gp->gcscan_pairs = static_cast<std::uintptr_t*>(grown);
+    gp->gcscan_pairs_cap = cap;
+  }
+  gp->gcscan_pairs[2 * gp->gcscan_npairs] = addr;
+  gp->gcscan_pairs[2 * gp->gcscan_npairs + 1] = value;
+  gp->gcscan_npairs++;
+  return true;
 }
 
-// Fills up to max (address, value) pairs; returns how many.
-[[gnu::no_sanitize_address]] std::size_t copy_heap_words(std::uintptr_t* pairs, std::size_t max, std::uintptr_t lo,
-                                                         std::uintptr_t hi) {
-  std::size_t n = 0;
+// One pass over the words, read as the scan reads them (unchecked by ASan).
+[[gnu::no_sanitize_address]] bool record_heap_words(gort::detail::G* gp, std::uintptr_t lo, std::uintptr_t hi) {
   for (auto* w = reinterpret_cast<const volatile std::uintptr_t*>(lo);
-       w < reinterpret_cast<const volatile std::uintptr_t*>(hi) && n < max; w++) {
+       w < reinterpret_cast<const volatile std::uintptr_t*>(hi); w++) {
     std::uintptr_t v = *w;
-    if (v - detail::g_heap_base >= detail::g_heap_size) continue;
-    pairs[2 * n] = reinterpret_cast<std::uintptr_t>(w);
-    pairs[2 * n + 1] = v;
-    n++;
+    if (v - detail::g_heap_base < detail::g_heap_size && !record_pair(gp, reinterpret_cast<std::uintptr_t>(w), v))
+      return false;
   }
-  return n;
+  return true;
 }
 
 }  // namespace
@@ -80,15 +83,8 @@ void record_scanned_stack(gort::detail::G* gp) {
   auto hi = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
   std::uintptr_t sp = (gp->gcscan_sp + 7) & ~std::uintptr_t{7};  // as the scan reads
   if (lo == 0 || gp->gcscan_sp < lo || sp > hi) return;
-  std::size_t n = count_heap_words(sp, hi);
-  if (n > gp->gcscan_pairs_cap) {
-    std::size_t cap = n > 2 * gp->gcscan_pairs_cap ? n : 2 * gp->gcscan_pairs_cap;
-    base::rt_free(gp->gcscan_pairs);
-    gp->gcscan_pairs = static_cast<std::uintptr_t*>(base::rt_alloc(2 * cap * sizeof(std::uintptr_t)));
-    gp->gcscan_pairs_cap = gp->gcscan_pairs != nullptr ? cap : 0;
-    if (gp->gcscan_pairs == nullptr) return;  // no record: nothing held strictly
-  }
-  gp->gcscan_npairs = copy_heap_words(gp->gcscan_pairs, n, sp, hi);
+  // Without memory for the whole record, none: nothing is held strictly.
+  if (!record_heap_words(gp, sp, hi)) return;
   gp->gcscan_recorded = true;
 }
 

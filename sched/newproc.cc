@@ -154,7 +154,6 @@ void newproc_start(GoSlot slot, void (*invoke)(void*), void (*destroy)(void*)) {
   gp->gcscan_gen = 0;
   gp->gcscan_sp = UINTPTR_MAX;  // nothing of this life scanned (gc/stackscan.cc)
   gp->gcscan_cleared = false;
-  gp->gcscan_recorded = false;
   gp->status.store(GStatus::runnable, std::memory_order_release);
   s.ngoroutines.fetch_add(1, std::memory_order_relaxed);
   M* m = tls_m;
