@@ -6,6 +6,7 @@
 #include "base/alloc.h"
 #include "base/fail.h"
 #include "base/lock.h"
+#include "gc/assist.h"
 #include "gc/collector.h"
 #include "gc/heap.h"
 #include "gc/mcache.h"
@@ -171,7 +172,7 @@ void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind) {
   std::size_t bytes = array ? sizeof(ArrayHeader) + array_count * t.size : big_bytes != 0 ? big_bytes : t.size;
   int sizeclass = bytes > kMaxSmallSize ? 0 : class_of(bytes);
   // While a cycle marks, an allocating goroutine pays for what it takes
-  // (a span's worth here) with mark work (gc/pacer.cc).
+  // (a span's worth here) with mark work (gc/assist.cc).
   if (col.phase.load(std::memory_order_relaxed) == Phase::mark && !gort::detail::tls_m->on_g0 &&
       base::lock_depth() == 0) {
     std::int64_t charge = sizeclass == 0 ? static_cast<std::int64_t>(bytes)

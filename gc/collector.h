@@ -39,6 +39,7 @@ struct Collector {
   // Pacer (gc/pacer.cc).
   std::atomic<std::int64_t> scanned{0};        // scan work done this cycle (bytes)
   std::atomic<std::int64_t> scan_expected{0};  // scan work the last cycle did
+  std::atomic<std::int64_t> heap_at_start{0};  // the heap when this cycle began (Go's triggered)
   std::atomic<double> assist_ratio{0};         // scan bytes owed per byte allocated
   std::atomic<std::uint32_t> cycle_gen{0};     // the cycle marking now
   std::atomic<std::int64_t> assist_ns{0};      // time goroutines spent assisting this cycle

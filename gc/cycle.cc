@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "base/fail.h"
 #include "base/print.h"
+#include "gc/assist.h"
 #include "gc/barrier.h"
 #include "gc/collector.h"
 #include "gc/heap.h"
@@ -364,8 +365,10 @@ void finish_cycle_stopped(MarkState& ms, bool sweep_now) {
   c.last_marked = live;
   t.heap2 = live;
   pacer_add_scanned(ms.scanned_bytes);
-  pacer_cycle_end(live, t.stacks, t.heap0, t.heap1);
+  // gctrace prints the goal this cycle ran to (Go's lastHeapGoal, read
+  // before the pacer moves on), not the next one.
   t.goal = c.goal.load(std::memory_order_relaxed);
+  pacer_cycle_end(live, t.stacks, t.heap0, t.heap1);
   t.end = base::nanotime();
 }
 
@@ -390,7 +393,7 @@ void complete_cycle_stopped(std::int64_t pause_ns) {
   c.cycles.store(n, std::memory_order_release);
   c.last_cycle_end.store(t.end, std::memory_order_relaxed);
   c.trigger_pending.store(false, std::memory_order_relaxed);
-  trace::heap_counters(t.heap2, t.goal);
+  trace::heap_counters(t.heap2, c.goal.load(std::memory_order_relaxed));
   trace::gc_phase(trace::GcPhase::sweep);
 }
 
@@ -430,6 +433,7 @@ void start_cycle_on_g0(void* arg) {
   __atomic_store_n(&base::g_scrub_registers_on_resume, c.settings.checkmark, __ATOMIC_RELAXED);
   t.concurrent = !c.settings.stoptheworld && !testing_manual();
   pacer_cycle_start(t.heap0);
+  assist_cycle_start();
   c.phase.store(Phase::mark, std::memory_order_release);
   set_barrier(true);
   trace::heap_counters(t.heap0, c.goal.load(std::memory_order_relaxed));
@@ -570,6 +574,7 @@ void complete_mark() {
   stw_mutex_lock();
   systemstack(mark_termination_on_g0, &done);
   stw_mutex_unlock();
+  assist_wake_all();
   g_sweeper_parker.kick();
   finalizers_wake();
   // The line is out before collect() returns to its caller, as in Go.

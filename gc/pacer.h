@@ -4,10 +4,6 @@
 
 #include <cstdint>
 
-namespace gort::detail {
-struct G;
-}
-
 namespace gort::gc {
 
 // At the start pause: sets the assist ratio for this cycle.
@@ -21,13 +17,5 @@ void pacer_cycle_end(std::int64_t marked, std::int64_t stack_bytes, std::int64_t
 void pacer_recompute();
 // Adds scan work done by any marker this cycle.
 void pacer_add_scanned(std::int64_t bytes);
-// Scan work the mark workers did: credit that assists take before they
-// scan themselves (Go's bgScanCredit).
-void pacer_add_background_credit(std::int64_t bytes);
-
-// An allocating goroutine is about to take `bytes` while the collector
-// marks: it pays for them with mark work (gc/pacer.cc). Outside any
-// no-suspend stretch.
-void assist_alloc(std::int64_t bytes);
 
 }  // namespace gort::gc

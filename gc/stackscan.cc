@@ -22,6 +22,7 @@
 #include "gc/stackscan.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ucontext.h>
 
@@ -113,19 +114,23 @@ bool scan_running(MarkState& ms, G* gp, M* self, std::uint32_t gen) {
   // thread may be held by that stop (its handler answers the stop first,
   // with signals blocked), and the stop in turn waits for us, who are in a
   // no-suspend stretch.
-  std::int64_t deadline = base::nanotime() + 2'000'000;
+  // Past the first 20 µs, spin with the CPU given away: with more Ps than
+  // CPUs the signalled thread may be waiting for this one.
+  std::int64_t start = base::nanotime();
+  std::int64_t deadline = start + 2'000'000;
   std::uint32_t st;
   for (std::uint32_t spins = 0;; spins++) {
     st = m->scan_state.load(std::memory_order_acquire);
     if (st != 1) break;
-    if (gort::detail::sched().gcwaiting.load(std::memory_order_acquire) ||
-        (spins % 64 == 63 && base::nanotime() > deadline)) {
+    std::int64_t now = spins % 64 == 63 ? base::nanotime() : 0;
+    if (gort::detail::sched().gcwaiting.load(std::memory_order_acquire) || now > deadline) {
       std::uint32_t asked = 1;
       if (m->scan_state.compare_exchange_strong(asked, 0, std::memory_order_acq_rel)) return false;
       st = m->scan_state.load(std::memory_order_acquire);
       break;
     }
-    base::cpu_relax();
+    if (now > start + 20'000) sched_yield();
+    else base::cpu_relax();
   }
   if (st == 3) {
     m->scan_state.store(0, std::memory_order_release);

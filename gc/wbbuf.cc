@@ -91,6 +91,27 @@ std::size_t flush_all_barrier_buffers(bool world_stopped) {
   return total;
 }
 
+std::size_t flush_own_barrier_buffer() {
+  using namespace gort::detail;
+  base::NoSuspend ns;  // stays on this P throughout
+  M* m = tls_m;
+  P* p = m != nullptr ? m->p : nullptr;
+  if (p == nullptr || __atomic_load_n(&p->wb_n, __ATOMIC_RELAXED) == 0) return 0;
+  std::uintptr_t local[kCap];
+  std::uint32_t n;
+  {
+    // The owner is us, not appending; a concurrent flush_all_barrier_buffers
+    // takes the same lock.
+    base::Guard<base::Lock> g(g_flush_lock);
+    n = p->wb_n;
+    std::memcpy(local, p->wb_buf, n * sizeof(std::uintptr_t));
+    set_wb_n(p, 0);
+  }
+  shade_batch(local, n);
+  explicit_bzero(local, n * sizeof local[0]);
+  return n;
+}
+
 void barrier_record(std::uintptr_t a, std::uintptr_t b) {
   using namespace gort::detail;
   if (g_testing_barrier_broken) return;

@@ -32,5 +32,9 @@ void shade_range(const void* p, std::size_t n);
 // running (gc/wbbuf.cc), or with the world stopped (cheaper). Returns how
 // many entries it took.
 std::size_t flush_all_barrier_buffers(bool world_stopped = false);
+// Empties the calling goroutine's P's buffer only: no fence, since no one
+// else appends to it. For a mark worker that the scheduler chose because
+// its P had records there (gc/workers.cc, work_available).
+std::size_t flush_own_barrier_buffer();
 
 }  // namespace gort::gc

@@ -17,6 +17,9 @@ void workers_ensure();
 void workers_cycle_start(int procs, std::int64_t mark_start);
 // In the termination pause: no more workers are chosen this cycle.
 void workers_cycle_stop();
+// Whether this cycle's concurrent mark is on and has not been declared done
+// (Go's gcBlackenEnabled): assists may wait for the workers only then.
+bool workers_enabled();
 
 // Go's split of the 25% background utilisation for `procs` Ps: whole
 // dedicated workers, and the fraction of each P's time for fractional ones.

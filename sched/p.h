@@ -80,8 +80,11 @@ struct P {
   std::uintptr_t wb_buf[256];
   // Time this P's fractional mark worker ran in the current cycle (gc/workers.cc).
   std::int64_t gc_fractional_ns = 0;
+  // When an idle-priority mark worker here last found nothing to do
+  // (nanotime; gc/workers.cc, find_worker). Relaxed atomic accesses.
+  std::int64_t gc_idle_empty_at = 0;
   // A mark assist's grey objects during one of its no-suspend bursts
-  // (gc/pacer.cc). Off the goroutine's stack on purpose: dead object
+  // (gc/assist.cc). Off the goroutine's stack on purpose: dead object
   // addresses left in a stack buffer would be read by later conservative
   // scans (and held against the mark by gccheckmark).
   std::uintptr_t gc_assist_buf[256];

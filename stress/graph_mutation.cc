@@ -22,6 +22,19 @@
 // the nodes since, the count lagged a traversal behind and the graph swung
 // between 12 and 104 MB live around a 64 MB target under --verify on a
 // loaded machine, which the soak's RSS check took for growth.)
+//
+// Dropped nodes. Every edge or root a mutation overwrites drops its old
+// target, which may now be unreachable; the graph keeps a list of them. After
+// each full traversal the checker clears the edges of every dropped node the
+// traversal did not reach: under the lock nothing else holds one, and no
+// mutation can reach it again. Without this, the dead nodes' edges chain
+// garbage to whatever was live when each died, and one stale word on a
+// goroutine stack (the collector scans stacks conservatively; the word can
+// be a dead local whose memory once held an unrelated object) retained an
+// ever-growing history of the graph: 150 MB to 570 MB of dead nodes against a
+// 13 MB target in the soak's GOMEMLIMIT run (gc/README.md, "Conservative
+// roots"). The Boehm collector's advice for linked structures is the same:
+// clear the links of what you unlink.
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -51,7 +64,14 @@ struct Node {
 
 struct Graph {
   gc::Slice<gc::Ptr<Node>> roots;
-  void trace(gc::Tracer& t) const { t(roots); }
+  gc::Slice<gc::Ptr<Node>> dropped;  // old targets of overwritten edges and roots (under the lock)
+  void trace(gc::Tracer& t) const {
+    t(roots);
+    t(dropped);
+  }
+  void drop(Node* n) {
+    if (n != nullptr) dropped = append(dropped, gc::Ptr<Node>(n));
+  }
 };
 
 std::uint64_t checksum(const Node* n) {
@@ -106,7 +126,8 @@ Node* walk(Context& ctx, Shared& sh, Graph* g, Rng& rng) {
   return n;
 }
 
-// Every node reachable from the roots (under the lock): checked, counted.
+// Every node reachable from the roots (under the lock): checked, counted;
+// then the dropped nodes it did not reach lose their edges.
 std::uint64_t traverse(Context& ctx, Shared& sh, Graph* g) {
   std::unordered_set<const Node*> seen;  // raw pointers: the lock keeps the graph fixed meanwhile,
   std::vector<const Node*> stack;        // and the roots keep every node here reachable
@@ -124,6 +145,13 @@ std::uint64_t traverse(Context& ctx, Shared& sh, Graph* g) {
     for (const auto& e : n->edge)
       if (e) stack.push_back(e.get());
   }
+  for (auto& d : g->dropped) {
+    Node* n = d.get();
+    if (seen.count(n) == 0)
+      for (auto& e : n->edge) e = nullptr;
+    d = nullptr;
+  }
+  g->dropped = g->dropped.sub(0, 0);
   return seen.size();
 }
 
@@ -136,16 +164,33 @@ void mutate(Context& ctx, Shared& sh, Graph* g, Rng& rng, Node* chain_head, Node
   if (op < 35) {  // hang the chain off a reachable node (or a root)
     Node* at = walk(ctx, sh, g, rng);
     chain_tail->edge[0] = walk(ctx, sh, g, rng);  // and back into the graph
-    if (at == nullptr) g->roots[rng.below(kRoots)] = chain_head;
-    else at->edge[rng.below(kEdges)] = chain_head;
+    if (at == nullptr) {
+      int r = static_cast<int>(rng.below(kRoots));
+      g->drop(g->roots[r]);
+      g->roots[r] = chain_head;
+    } else {
+      int k = static_cast<int>(rng.below(kEdges));
+      g->drop(at->edge[k].get());
+      at->edge[k] = chain_head;
+    }
   } else if (op < 40) {  // replace a root
-    g->roots[rng.below(kRoots)] = chain_head;
+    int r = static_cast<int>(rng.below(kRoots));
+    g->drop(g->roots[r]);
+    g->roots[r] = chain_head;
   } else if (op < 60) {  // cut an edge
-    if (Node* n = walk(ctx, sh, g, rng)) n->edge[rng.below(kEdges)] = nullptr;
+    if (Node* n = walk(ctx, sh, g, rng)) {
+      int k = static_cast<int>(rng.below(kEdges));
+      g->drop(n->edge[k].get());
+      n->edge[k] = nullptr;
+    }
   } else if (op < 80) {  // point an edge at another reachable node
     Node* a = walk(ctx, sh, g, rng);
     Node* b = walk(ctx, sh, g, rng);
-    if (a != nullptr) a->edge[rng.below(kEdges)] = b;
+    if (a != nullptr) {
+      int k = static_cast<int>(rng.below(kEdges));
+      g->drop(a->edge[k].get());
+      a->edge[k] = b;
+    }
   } else if (op < 90) {  // swap two edges
     Node* a = walk(ctx, sh, g, rng);
     Node* b = walk(ctx, sh, g, rng);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 #include "gort/gort.h"
 #include "test_util.h"
@@ -120,6 +121,32 @@ TEST(GCStatsDeathTest, GctraceLineHasGosFormat) {
                              "[0-9.]+\\+[0-9.]+/[0-9.]+/[0-9.]+\\+[0-9.]+ ms cpu, "
                              "[0-9]+->[0-9]+->[0-9]+ MB, [0-9]+ MB goal, [0-9]+ MB stacks, "
                              "0 MB globals, [0-9]+ P \\(forced\\)\n"));
+  unsetenv("GODEBUG");
+}
+
+namespace {
+struct Block {  // 32 KiB, pointer-free
+  std::uint64_t w[4096];
+};
+}  // namespace
+
+// The goal on a cycle's line is the one that cycle ran to (Go prints
+// gcController.lastHeapGoal, read before the pacer moves on), not the next.
+// The first collect() marks 40 MiB, so the second runs to a goal of about
+// 80 MiB; it finds nothing live, and the goal after it is the 4 MiB minimum.
+TEST(GCStatsDeathTest, GctraceShowsTheGoalTheCycleRanTo) {
+  setenv("GODEBUG", "gctrace=1", 1);
+  EXPECT_EXIT(
+      {
+        {
+          std::vector<gc::Root<Block>> held;
+          for (int i = 0; i < 40 * 32; i++) held.emplace_back(gc::make<Block>());
+          gc::collect();
+        }
+        gc::collect();
+        gort::exit(0);
+      },
+      testing::ExitedWithCode(0), testing::ContainsRegex("[0-9]+->[0-9]+->0 MB, 8[0-9] MB goal, [^\n]*\\(forced\\)\n"));
   unsetenv("GODEBUG");
 }
 
