@@ -242,7 +242,9 @@ bool mark_turn(Worker& w) {
       g_background_ns.fetch_add(dt, std::memory_order_relaxed);
       break;
     case Mode::idle:
-      if (!worked) __atomic_store_n(&w.p->gc_idle_empty_at, base::nanotime(), __ATOMIC_RELAXED);
+      // Backing off is only for work another marker holds (it will finish
+      // the mark or put the work back); alone, this worker is the mark.
+      if (!worked && others_marking()) __atomic_store_n(&w.p->gc_idle_empty_at, base::nanotime(), __ATOMIC_RELAXED);
       g_idle_ns.fetch_add(dt, std::memory_order_relaxed);
       limiter_add_idle_mark(dt);
       g_idle_marking.fetch_sub(1, std::memory_order_relaxed);
