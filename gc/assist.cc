@@ -15,9 +15,11 @@
 //  3. by waiting: with debt left, nothing to scan and the heap at its
 //     goal, the goroutine parks on the assist queue in `GC assist wait`.
 //     (Go parks whenever it cannot pay, goal or not; below the goal we
-//     carry the debt instead: parking there doubled gc-latency's worst
-//     push against Go's, 0.31 -> 0.76, and cost the alloc benchmark 15%,
-//     for a bound the goal check keeps anyway.) The workers pay queued debts
+//     carry the debt instead. With parking below the goal, one REPS=3
+//     bench run put gc-latency's worst push at 0.76x Go's (0.31x in the
+//     run before) and alloc at 0.57x (0.49x): noisy figures, but the wait
+//     buys nothing below the goal, where the heap is within its bound.)
+//     The workers pay queued debts
 //     before they add to the pool, oldest first, and wake each goroutine
 //     whose debt they cleared; one they cannot clear goes to the back, so a
 //     large debt does not hold up small ones. The end of the mark wakes
