@@ -49,13 +49,32 @@ base::Lock g_flush_lock;  // one marker at a time empties the buffers
 // here, by the owner or by a flusher under the protocol above, stay plain.
 void set_wb_n(gort::detail::P* p, std::uint32_t n) { __atomic_store_n(&p->wb_n, n, __ATOMIC_RELAXED); }
 constexpr std::uint32_t kCap = sizeof(gort::detail::P::wb_buf) / sizeof(std::uintptr_t);
+
+// Takes p's records (under the flushers' lock, once no append is under way
+// there) and shades them. The caller has made sure the owner sees a claim or
+// is itself. Taking and shading are one no-suspend stretch, so that mark
+// termination never falls while the records are only in `local`.
+std::uint32_t take_and_shade(gort::detail::P* p) {
+  std::uintptr_t local[kCap];
+  base::NoSuspend ns;
+  std::uint32_t n;
+  {
+    base::Guard<base::Lock> g(g_flush_lock);
+    while (p->wb_busy.load(std::memory_order_acquire) != 0) base::cpu_relax();
+    n = p->wb_n;
+    std::memcpy(local, p->wb_buf, n * sizeof(std::uintptr_t));
+    set_wb_n(p, 0);
+  }
+  shade_batch(local, n);
+  explicit_bzero(local, n * sizeof local[0]);  // no dead addresses left on the stack
+  return n;
+}
 }  // namespace
 
 std::size_t flush_all_barrier_buffers(bool world_stopped) {
   using namespace gort::detail;
   Sched& s = sched();
   std::size_t total = 0;
-  std::uintptr_t local[kCap];
   std::int32_t np = s.nallp;
   // Claim every P and fence outside any no-suspend stretch: the fence can
   // take tens of microseconds (it wakes idle CPUs), which a stop of the world
@@ -68,24 +87,8 @@ std::size_t flush_all_barrier_buffers(bool world_stopped) {
   // no-suspend stretch), and the stop itself ordered their writes before
   // ours: no fence is needed.
   if (!world_stopped) base::heavy_fence();
-  for (std::int32_t i = 0; i < np; i++) {
-    P* p = s.allp[i];
-    if (p == nullptr) continue;
-    // Taking the records and shading them is one no-suspend stretch, so that
-    // mark termination never falls while they are only in `local`.
-    base::NoSuspend ns;
-    std::uint32_t n;
-    {
-      base::Guard<base::Lock> g(g_flush_lock);
-      while (p->wb_busy.load(std::memory_order_acquire) != 0) base::cpu_relax();
-      n = p->wb_n;
-      std::memcpy(local, p->wb_buf, n * sizeof(std::uintptr_t));
-      set_wb_n(p, 0);
-    }
-    shade_batch(local, n);
-    explicit_bzero(local, n * sizeof local[0]);  // no dead addresses left on the stack
-    total += n;
-  }
+  for (std::int32_t i = 0; i < np; i++)
+    if (P* p = s.allp[i]; p != nullptr) total += take_and_shade(p);
   for (std::int32_t i = 0; i < np; i++)
     if (P* p = s.allp[i]; p != nullptr) p->wb_claimed.fetch_sub(1, std::memory_order_release);
   return total;
@@ -97,19 +100,7 @@ std::size_t flush_own_barrier_buffer() {
   M* m = tls_m;
   P* p = m != nullptr ? m->p : nullptr;
   if (p == nullptr || __atomic_load_n(&p->wb_n, __ATOMIC_RELAXED) == 0) return 0;
-  std::uintptr_t local[kCap];
-  std::uint32_t n;
-  {
-    // The owner is us, not appending; a concurrent flush_all_barrier_buffers
-    // takes the same lock.
-    base::Guard<base::Lock> g(g_flush_lock);
-    n = p->wb_n;
-    std::memcpy(local, p->wb_buf, n * sizeof(std::uintptr_t));
-    set_wb_n(p, 0);
-  }
-  shade_batch(local, n);
-  explicit_bzero(local, n * sizeof local[0]);
-  return n;
+  return take_and_shade(p);  // the owner is us, not appending
 }
 
 void barrier_record(std::uintptr_t a, std::uintptr_t b) {

@@ -40,9 +40,6 @@
 // this check is taken in the termination pause (little is left).
 #include "gc/workers.h"
 
-#include <sched.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 
@@ -163,17 +160,6 @@ Step mark_step(MarkState& ms) {
 // Whether a marker other than the calling one (which counts itself) is active.
 bool others_marking() { return g_markers.load(std::memory_order_seq_cst) > 1; }
 
-// The CPUs this process may run on (Go's getproccount).
-int usable_cpus() {
-  static const int n = [] {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    return online > 0 ? static_cast<int>(online) : 1;
-  }();
-  return n;
-}
-
 std::atomic<int> g_idle_pollers{0};
 
 // Waits up to kIdlePoll for grey objects to reach the queue while another
@@ -183,7 +169,7 @@ std::atomic<int> g_idle_pollers{0};
 // on (GOMAXPROCS=4 on two CPUs, with assists waiting for the workers: a
 // 0.15 s program took 3.3 s).
 bool poll_for_work(const Worker& w, std::int64_t t0) {
-  if (gort::detail::gomaxprocs_now() > usable_cpus()) return false;
+  if (gort::detail::gomaxprocs_now() > gort::detail::sched().ncpu) return false;
   int none = 0;
   if (!g_idle_pollers.compare_exchange_strong(none, 1, std::memory_order_relaxed)) return false;
   std::int64_t until = base::nanotime() + kIdlePoll;

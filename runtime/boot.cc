@@ -80,7 +80,8 @@ int run_main(void (*invoke)(void*, int*), void* ctx) {
   signals_install();
   panic_install_terminate_handler();
 
-  std::int32_t procs = runtime::gomaxprocs_from_env(getenv("GOMAXPROCS"), runtime::online_cpus());
+  s.ncpu = runtime::online_cpus();
+  std::int32_t procs = runtime::gomaxprocs_from_env(getenv("GOMAXPROCS"), s.ncpu);
   procs_init(procs, m0);
   gc::collector_init_from_env();
   gc::heap_init();

@@ -46,6 +46,7 @@ struct Sched {
   std::int32_t gfree_count = 0;
 
   std::atomic<std::int32_t> gomaxprocs{0};
+  std::int32_t ncpu = 1;  // CPUs this process may run on (Go's ncpu), set at boot
   P* allp[kMaxProcs] = {};
   std::int32_t nallp = 0;  // Ps ever created
 

@@ -31,7 +31,7 @@
 // garbage to whatever was live when each died, and one stale word on a
 // goroutine stack (the collector scans stacks conservatively; the word can
 // be a dead local whose memory once held an unrelated object) retained an
-// ever-growing history of the graph: 150 MB to 570 MB of dead nodes against a
+// ever-growing history of the graph: up to 570 MB of its nodes against a
 // 13 MB target in the soak's GOMEMLIMIT run (gc/README.md, "Conservative
 // roots"). The Boehm collector's advice for linked structures is the same:
 // clear the links of what you unlink.
