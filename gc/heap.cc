@@ -140,9 +140,9 @@ Span* Heap::new_large_span(std::size_t size, const TypeInfo* type, SpanKind kind
 void Heap::free_span(Span* s) {
   __atomic_store_n(&s->in_use, false, __ATOMIC_RELEASE);
   pages.set_span(reinterpret_cast<void*>(s->base), s->npages, nullptr);
-  // Large spans give their memory back at once; small spans' pages are
-  // reused soon and are left to the scavenger.
-  pages.free_pages(reinterpret_cast<void*>(s->base), s->npages, s->sizeclass == 0);
+  // The pages stay resident for reuse; the scavenger after the sweep gives
+  // back what the heap will not grow into before the next goal.
+  pages.free_pages(reinterpret_cast<void*>(s->base), s->npages, false);
   s->~Span();
   base::rt_free(s);
 }

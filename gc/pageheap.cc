@@ -16,6 +16,21 @@ namespace gort::gc {
 
 namespace {
 constexpr std::size_t kChunk = std::size_t{64} << 20;  // commit granularity
+constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;  // x86-64's transparent huge page
+
+// Asks the kernel for transparent huge pages over the whole 2 MiB pages
+// inside [p, p + bytes), as Go does for memory it takes back from the OS
+// (sysUsed -> sysHugePage). Only large runs have whole huge pages in them,
+// so small-object spans stay on 4 KiB pages: RSS does not grow in 2 MiB
+// steps for a few small objects. A random-access structure on a large run
+// (a map's bucket array) then costs one TLB entry per 2 MiB instead of 512.
+// With THP "never" this is a no-op; errors (EINVAL without THP) are ignored.
+void advise_huge_pages(void* p, std::size_t bytes) {
+  auto a = reinterpret_cast<std::uintptr_t>(p);
+  std::uintptr_t beg = (a + kHugePage - 1) & ~(kHugePage - 1);
+  std::uintptr_t end = (a + bytes) & ~(kHugePage - 1);
+  if (beg < end) madvise(reinterpret_cast<void*>(beg), end - beg, MADV_HUGEPAGE);
+}
 }  // namespace
 
 struct Run {
@@ -74,10 +89,21 @@ PageHeap::~PageHeap() {
 
 void* PageHeap::alloc_pages(std::size_t n, bool* fresh) {
   if (n == 0) n = 1;
+  bool found = false, released = false;
+  void* p = take_pages(n, &found, &released);
+  if (p == nullptr) return nullptr;
+  // A released run is all released (free_pages), so it reads as zero too.
+  if (fresh != nullptr) *fresh = !found || released;
+  // Only memory the OS will fault in afresh: a dirty run is mapped already.
+  if ((!found || released) && n * kPageSize >= kHugePage) advise_huge_pages(p, n * kPageSize);
+  return p;
+}
+
+void* PageHeap::take_pages(std::size_t n, bool* found_free, bool* released_run) {
   base::Guard<base::Lock> g(impl_->lock);
   Impl& im = *impl_;
   std::size_t first = 0;
-  bool found = false;
+  bool found = false, released = false;
   for (auto it = im.free_runs.begin(); it != im.free_runs.end(); ++it) {
     if (it->second.n < n) continue;
     first = it->first;
@@ -87,10 +113,12 @@ void* PageHeap::alloc_pages(std::size_t n, bool* fresh) {
     if (rest > 0) im.free_runs.emplace(first + n, Run{rest, run.released});
     im.free_count -= n;
     if (!run.released) im.dirty_free -= n;
+    released = run.released;
     found = true;
     break;
   }
-  if (fresh != nullptr) *fresh = !found;
+  *found_free = found;
+  *released_run = released;
   if (!found) {
     if ((im.high + n) * kPageSize > size_) return nullptr;
     first = im.high;

@@ -28,8 +28,9 @@ class PageHeap {
   PageHeap& operator=(const PageHeap&) = delete;
 
   // n contiguous committed pages, or null when the arena is full. *fresh (if
-  // given) says whether they were never used before (so read as zero).
-  // Thread-safe.
+  // given) says whether they read as zero: never used before, or released
+  // to the OS since. Runs of 2 MiB and more that the OS faults in afresh
+  // get transparent huge pages (pageheap.cc). Thread-safe.
   void* alloc_pages(std::size_t n, bool* fresh = nullptr);
   // Gives pages back (they become reusable; their memory is released to the
   // OS now when release is true). Thread-safe.
@@ -67,6 +68,9 @@ class PageHeap {
   std::size_t free_pages_count() const;
 
  private:
+  // alloc_pages under the lock: the lowest free run that fits (*found_free;
+  // *released_run if it was released), else pages from the top.
+  void* take_pages(std::size_t n, bool* found_free, bool* released_run);
   struct Impl;
   std::uintptr_t base_ = 0;
   std::size_t size_ = 0;

@@ -196,6 +196,10 @@ struct Chunk {  // 32 KiB, pointer-free
   std::uint64_t w[4096];
 };
 
+struct BigChunk {  // 4 MiB, pointer-free: a large span, on huge pages
+  std::uint64_t w[512 * 1024];
+};
+
 }  // namespace
 
 // Go's scavenger: a program whose live heap falls from ~1 GiB to ~20 MiB
@@ -239,6 +243,27 @@ TEST(GCPacer, TheScavengerReleasesFreeMemoryInTheBackground) {
   for (int i = 0; i < 100 && rss_bytes() > (std::int64_t{120} << 20); i++)
     gort::sleep(std::chrono::milliseconds(10));
   EXPECT_LT(rss_bytes(), std::int64_t{120} << 20);
+}
+
+// Large objects too: their spans' pages are freed dirty (for reuse) and
+// the scavenger after the sweep gives them back.
+TEST(GCPacer, TheScavengerReleasesFreedLargeObjects) {
+  gc::collect();
+  std::int64_t before = rss_bytes();
+  {
+    std::vector<gc::Root<BigChunk>> held(64);  // 256 MiB
+    for (auto& r : held) {
+      BigChunk* c = gc::make<BigChunk>();
+      for (std::size_t j = 0; j < 512 * 1024; j += 512) c->w[j] = 1;
+      r = c;
+    }
+    EXPECT_GT(rss_bytes(), before + (std::int64_t{200} << 20));
+  }
+  gc::collect();
+  gc::collect();
+  for (int i = 0; i < 100 && rss_bytes() > before + (std::int64_t{64} << 20); i++)
+    gort::sleep(std::chrono::milliseconds(10));
+  EXPECT_LT(rss_bytes(), before + (std::int64_t{64} << 20));
 }
 
 // GODEBUG=gcstress=N (gort's knob): a cycle every N allocation slow paths.

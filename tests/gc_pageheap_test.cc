@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -76,6 +78,70 @@ TEST(PageHeap, ReleasedPagesReadAsZeroWhenReused) {
   auto* again = static_cast<char*>(h.alloc_pages(2));
   ASSERT_EQ(again, a);
   for (std::size_t i = 0; i < 2 * kPageSize; i++) ASSERT_EQ(again[i], 0) << i;
+}
+
+// *fresh says "reads as zero": true for never-used and released runs (the
+// heap then skips zeroing them), false for a run freed dirty.
+TEST(PageHeap, FreshMeansTheRunReadsAsZero) {
+  PageHeap h(kReserve);
+  bool fresh = false;
+  auto* a = static_cast<char*>(h.alloc_pages(2, &fresh));
+  EXPECT_TRUE(fresh);  // from the top
+  std::memset(a, 0xff, 2 * kPageSize);
+  h.free_pages(a, 2, false);
+  ASSERT_EQ(h.alloc_pages(2, &fresh), a);
+  EXPECT_FALSE(fresh);  // dirty: the caller must zero it
+  EXPECT_EQ(a[0], static_cast<char>(0xff));
+  h.free_pages(a, 2, true);
+  ASSERT_EQ(h.alloc_pages(2, &fresh), a);
+  EXPECT_TRUE(fresh);  // released
+  EXPECT_EQ(a[0], 0);
+  // A run that joined a dirty neighbour is not all released: not fresh.
+  auto* b = static_cast<char*>(h.alloc_pages(2));
+  std::memset(b, 0xff, 2 * kPageSize);
+  h.free_pages(a, 2, true);
+  h.free_pages(b, 2, false);
+  ASSERT_EQ(h.alloc_pages(4, &fresh), a);
+  EXPECT_FALSE(fresh);
+}
+
+// The VmFlags line of the mapping in /proc/self/smaps that holds p.
+std::string vm_flags_of(const void* p) {
+  auto a = reinterpret_cast<std::uintptr_t>(p);
+  FILE* f = std::fopen("/proc/self/smaps", "r");
+  if (f == nullptr) return "";
+  char line[512];
+  bool inside = false;
+  std::string flags;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    unsigned long lo, hi;
+    if (std::sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && std::strchr(line, '-') < std::strchr(line, ' ')) {
+      inside = a >= lo && a < hi;
+      continue;
+    }
+    if (inside && std::strncmp(line, "VmFlags:", 8) == 0) {
+      flags = line + 8;
+      break;
+    }
+  }
+  std::fclose(f);
+  return flags;
+}
+
+// Runs of 2 MiB and more that the OS faults in afresh ask for transparent
+// huge pages over their whole 2 MiB pages (as Go's heap does); small runs
+// do not, so a few small objects never cost a 2 MiB page.
+TEST(PageHeap, LargeFreshRunsAskForHugePages) {
+  if (FILE* f = std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r"); f != nullptr) std::fclose(f);
+  else GTEST_SKIP() << "this kernel has no transparent huge pages";
+  PageHeap h(kReserve);
+  auto* small = static_cast<char*>(h.alloc_pages(8));
+  auto* large = static_cast<char*>(h.alloc_pages((std::size_t{8} << 20) / kPageSize));
+  ASSERT_NE(large, nullptr);
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  char* inner = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(large) + kHuge - 1) & ~(kHuge - 1));
+  EXPECT_NE(vm_flags_of(inner).find(" hg"), std::string::npos) << vm_flags_of(inner);
+  EXPECT_EQ(vm_flags_of(small).find(" hg"), std::string::npos) << vm_flags_of(small);
 }
 
 TEST(PageHeap, FullArenaReturnsNull) {
