@@ -29,7 +29,7 @@ namespace gort::base {
 
 // The stop-the-world signal is SIGURG (sched/stw.cc).
 void stop_deferred_now() {
-  tls_stop_deferred = false;
+  tls_stop_deferred.store(false, std::memory_order_relaxed);
   pthread_kill(pthread_self(), SIGURG);
 }
 

@@ -43,8 +43,21 @@ GORT_TLS_ACCESSOR inline int lock_depth_dec() { return --tls_lock_depth; }
 // tls_stop_deferred set; the stretch's end then re-raises the signal at once
 // (stop_deferred_now), so a stop of the world waits for the end of the
 // stretch rather than for the stopper's next round of signals.
-inline thread_local bool tls_stop_deferred = false;
-GORT_TLS_ACCESSOR inline bool stop_deferred() { return tls_stop_deferred; }
+//
+// The stopper sets the flag too, from its own thread, before it sends the
+// signal (sched/stw.cc, through M::stop_request): a signal sent to a thread
+// running on another CPU takes tens of microseconds to arrive in a VM (an
+// inter-processor interrupt; about 45 us on this project's machine), while
+// a goroutine that allocates or takes a runtime lock reaches the end of a
+// stretch within a microsecond, sees the flag and signals itself, which is
+// delivered at once. Go's stop does the same with its cooperative
+// preemption request (stackguard0), noticed at the next function call. A
+// flag left set when the world has restarted costs one self-signal, which
+// finds no stop to join. Atomic: written by another thread (relaxed: a
+// plain move on x86-64).
+inline thread_local std::atomic<bool> tls_stop_deferred{false};
+GORT_TLS_ACCESSOR inline bool stop_deferred() { return tls_stop_deferred.load(std::memory_order_relaxed); }
+GORT_TLS_ACCESSOR inline std::atomic<bool>* stop_deferred_flag() { return &tls_stop_deferred; }
 [[gnu::noinline]] void stop_deferred_now();
 
 struct NoSuspend {
@@ -76,7 +89,8 @@ inline void lock_word(std::atomic<std::uint32_t>& key) {
 inline void unlock_word(std::atomic<std::uint32_t>& key) {
   if (key.exchange(0, std::memory_order_release) == 2) unlock_word_slow(key);
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  lock_depth_dec();
+  if (lock_depth_dec() == 0 && stop_deferred()) [[unlikely]]
+    stop_deferred_now();
 }
 
 class Lock {

@@ -226,7 +226,10 @@ void assist_alloc(std::int64_t bytes) {
         ms.work.cap = sizeof(P::gc_assist_buf) / sizeof(std::uintptr_t);
         ms.work.fixed = true;
         std::size_t got = work_get(ms, 64);
-        while (ms.work.len != 0 && ms.scanned_bytes < gp->gc_assist_debt) drain_n(ms, 16, gp->gc_assist_debt);
+        // Until paid, or out of grey objects, or a stop of the world waits
+        // for this stretch (base::stop_deferred: what is left goes back).
+        while (ms.work.len != 0 && ms.scanned_bytes < gp->gc_assist_debt && !base::stop_deferred())
+          drain_n(ms, 16, gp->gc_assist_debt);
         left_back = ms.work.len;
         work_put(ms.work.data, ms.work.len);  // what is left goes back
         ms.work.len = 0;

@@ -11,6 +11,7 @@
 //                               // (= cycle_end_before_sweep(); sweep_rest();)
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -18,6 +19,9 @@ namespace gort::gc {
 // Makes the write barrier (and the shading of channel values and new
 // goroutines' closures) do nothing: proves that a barrier test can fail.
 extern bool g_testing_barrier_broken;
+// How many times an owner flushing its full barrier buffer handed records
+// back to it because a stop of the world was waiting (gc/wbbuf.cc).
+extern std::atomic<std::uint64_t> g_testing_barrier_give_backs;
 }  // namespace gort::gc
 
 namespace gort::gc::testing {

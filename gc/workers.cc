@@ -401,7 +401,11 @@ bool drain_some(MarkState& ms, std::size_t budget) {
       break;
     }
     if (ms.scanned_bytes - scanned0 >= kStepScanBytes) break;  // the step is long enough
-    budget -= drain_n(ms, budget < 1024 ? budget : 1024, scanned0 + kStepScanBytes);
+    // A stop of the world waits for this no-suspend stretch: end the step
+    // (the grey objects go back to the queue). Checked every 128 objects,
+    // a few microseconds.
+    if (base::stop_deferred()) break;
+    budget -= drain_n(ms, budget < 128 ? budget : 128, scanned0 + kStepScanBytes);
     if (ms.work.len > 1024 && work_empty()) {
       std::size_t half = ms.work.len / 2;
       work_put(ms.work.data + ms.work.len - half, half);

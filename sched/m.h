@@ -67,6 +67,10 @@ struct M {
   // Set while a stop-the-world signal holds this thread inside its handler;
   // the registers of the interrupted goroutine are kept for the collector.
   std::atomic<bool> suspended{false};
+  // This thread's base::tls_stop_deferred (set in signal_setup_thread): a
+  // stopper sets it before signalling, so that the thread stops itself at
+  // the end of its current no-suspend stretch if the signal is slow to come.
+  std::atomic<bool>* stop_request = nullptr;
   std::uintptr_t suspended_sp = 0;
   std::uintptr_t suspended_regs[32] = {};
   // The vector registers too: compilers (and libc's memcpy, with AVX and
