@@ -77,11 +77,12 @@ std::uint32_t take_and_shade(gort::detail::P* p) {
 bool give_back(gort::detail::P* p, const std::uintptr_t* vals, std::uint32_t n) {
   p->wb_busy.store(1, std::memory_order_relaxed);
   base::light_fence();
-  std::uint32_t have = p->wb_n;
-  if (p->wb_claimed.load(std::memory_order_acquire) != 0 || have + n > kCap) {
+  // The claim first, as in barrier_record: only unclaimed is wb_n ours.
+  if (p->wb_claimed.load(std::memory_order_acquire) != 0 || p->wb_n + n > kCap) {
     p->wb_busy.store(0, std::memory_order_release);
     return false;
   }
+  std::uint32_t have = p->wb_n;
   std::memcpy(p->wb_buf + have, vals, n * sizeof(std::uintptr_t));
   set_wb_n(p, have + n);
   p->wb_busy.store(0, std::memory_order_release);

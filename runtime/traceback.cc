@@ -175,7 +175,10 @@ int print_frames(base::Printer& out, const RawFrame* frames, int n, bool more,
 
 void print_goroutine_header(base::Printer& out, G* gp) {
   out.str("goroutine ").i64(gp->id).str(" [");
-  GStatus st = gp->status.load(std::memory_order_relaxed);
+  // Acquire: the status is stored with release after the wait reason and
+  // time (gopark, then detach), so they are read as of that park (a race
+  // TSan found in a dying report printed while a goroutine parked).
+  GStatus st = gp->status.load(std::memory_order_acquire);
   if (st == GStatus::waiting && gp->wait_reason != WaitReason::zero) {
     out.str(wait_reason_string(gp->wait_reason));
   } else {
