@@ -30,7 +30,8 @@ namespace gort::base {
 // The stop-the-world signal is SIGURG (sched/stw.cc).
 void stop_deferred_now() {
   tls_stop_deferred.store(false, std::memory_order_relaxed);
-  pthread_kill(pthread_self(), SIGURG);
+  if (void (*stop)() = g_stop_here; stop != nullptr) stop();
+  else pthread_kill(pthread_self(), SIGURG);
 }
 
 }  // namespace gort::base

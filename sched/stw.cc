@@ -136,10 +136,14 @@ bool tsan_deferred_call(M* m) {
   auto lo = reinterpret_cast<std::uintptr_t>(m->sigaltstack_mem);
   return !(lo != 0 && here >= lo && here < lo + kSigStackSize);
 }
+#endif
 
-// Records the state of a thread whose handler runs deferred (see above):
-// inlined into the handler, so its sp is below every frame that stays live
-// while the handler waits.
+// Records the state of a thread stopped at a function call (a TSan-deferred
+// handler, see above, or stop_here): inlined into the stopping function,
+// so its sp is below every frame that stays live while it waits. At a call
+// no caller-saved or vector register holds anything live; the callee-saved
+// ones are taken as they are (the caller's values, if moved, are in frames
+// above sp).
 [[gnu::always_inline]] inline void record_registers_here(M* m) {
   std::memset(m->suspended_regs, 0, sizeof m->suspended_regs);
   std::memset(m->suspended_xmm, 0, sizeof m->suspended_xmm);
@@ -156,7 +160,6 @@ bool tsan_deferred_call(M* m) {
   m->suspended_regs[REG_R15] = r15;
   m->suspended_sp = sp;
 }
-#endif
 
 // The interrupted state of this thread, for the collector. Inlined (under
 // TSan, record_registers_here must run in the handler's own frame).
@@ -226,6 +229,29 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
   errno = saved_errno;
 }
 
+// base::g_stop_here: a goroutine that saw the stop flag at the end of a
+// no-suspend stretch or runtime lock joins the stop here, at a function
+// call, as the signal handler would have (the same conditions and the same
+// wait), without a signal.
+[[gnu::noinline]] void stop_here() {
+  Sched& s = sched();
+  M* m = tls_m;
+  bool may_stop = m != nullptr && !m->on_g0 && base::tls_lock_depth == 0 && m->p != nullptr &&
+                  !m->in_syscall && m->curg != nullptr;
+  if (!may_stop || !s.gcwaiting.load(std::memory_order_acquire)) return;
+  P* p = m->p;
+  PStatus expected = PStatus::running;
+  if (!p->status.compare_exchange_strong(expected, PStatus::gcstop, std::memory_order_acq_rel)) return;
+  record_registers_here(m);
+  p->stop_from = StopFrom::signal;  // restarted as a signal's stop is
+  m->suspended.store(true, std::memory_order_release);
+  std::uint32_t epoch = s.world_epoch.load(std::memory_order_acquire);
+  if (s.stopwait.fetch_sub(1, std::memory_order_acq_rel) == 1) s.stopnote.wakeup();
+  while (s.world_epoch.load(std::memory_order_acquire) == epoch) base::futex_wait(&s.world_epoch, epoch);
+  if (s.frozen.load(std::memory_order_acquire)) park_forever_m();
+  m->suspended.store(false, std::memory_order_release);
+}
+
 // Serialises stop-the-world requests from goroutines.
 gort::Mutex& world_mutex() {
   static gort::Mutex* mu = new gort::Mutex();
@@ -239,6 +265,7 @@ void stw_mutex_unlock() { world_mutex().unlock(); }
 
 void stw_install_signal_handler() {
   base::restart_ranges_init();
+  base::g_stop_here = stop_here;
   read_xsave_layout();
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);
