@@ -44,17 +44,16 @@ GORT_TLS_ACCESSOR inline int lock_depth_dec() { return --tls_lock_depth; }
 // (stop_deferred_now), so a stop of the world waits for the end of the
 // stretch rather than for the stopper's next round of signals.
 //
-// The stopper sets the flag too, from its own thread, before it sends the
-// signal (sched/stw.cc, through M::stop_request): a signal sent to a thread
-// running on another CPU takes tens of microseconds to arrive in a VM (an
-// inter-processor interrupt; about 45 us on this project's machine), while
-// a goroutine that allocates or takes a runtime lock reaches the end of a
-// stretch within a microsecond, sees the flag and signals itself, which is
-// delivered at once. Go's stop does the same with its cooperative
+// The stopper sets the flag too, from its own thread, 10 us before it
+// sends the signal (sched/stw.cc, through M::stop_request): a signal takes
+// tens of microseconds to arrive in a VM (an inter-processor interrupt),
+// while a goroutine that allocates or takes a runtime lock reaches the end
+// of a stretch within a few microseconds, sees the flag and joins the stop
+// there (stop_deferred_now). Go's stop does the same with its cooperative
 // preemption request (stackguard0), noticed at the next function call. A
-// flag left set when the world has restarted costs one self-signal, which
-// finds no stop to join. Atomic: written by another thread (relaxed: a
-// plain move on x86-64).
+// flag left set when the world has restarted costs one call that finds no
+// stop to join. Atomic: written by another thread (relaxed: a plain move
+// on x86-64).
 inline thread_local std::atomic<bool> tls_stop_deferred{false};
 GORT_TLS_ACCESSOR inline bool stop_deferred() { return tls_stop_deferred.load(std::memory_order_relaxed); }
 GORT_TLS_ACCESSOR inline std::atomic<bool>* stop_deferred_flag() { return &tls_stop_deferred; }

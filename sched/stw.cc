@@ -34,6 +34,10 @@ namespace {
 // mapped lazily, so an M that never reports touches one page or two.
 constexpr std::size_t kSigStackSize = 256 * 1024;
 
+// Set while this thread runs stop_here (below), where the stop signal's
+// handler must not stop it.
+thread_local bool tls_in_stop_here = false;
+
 // The Ms of the Ps still running (not the stopper's): f(m) for each.
 template <class F>
 void for_each_running_m(M* self, F f) {
@@ -180,8 +184,9 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
   auto* uc = static_cast<ucontext_t*>(ucv);
   // Only a thread in user code on a goroutine may stop here: on g0 or holding
   // a runtime lock it reaches the scheduler within a bounded number of steps.
+  // Not inside stop_here either, which joins the stop itself (see there).
   bool may_stop = m != nullptr && !m->on_g0 && base::tls_lock_depth == 0 && m->p != nullptr &&
-                  !m->in_syscall && m->curg != nullptr;
+                  !m->in_syscall && m->curg != nullptr && !tls_in_stop_here;
   bool stopped = false;
   // Inside a no-suspend stretch of a goroutine: stop as soon as it ends.
   if (!may_stop && m != nullptr && base::tls_lock_depth != 0 && !m->on_g0 && m->curg != nullptr &&
@@ -233,15 +238,30 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
 // no-suspend stretch or runtime lock joins the stop here, at a function
 // call, as the signal handler would have (the same conditions and the same
 // wait), without a signal.
+//
+// The stop signal may still arrive while this runs (signals are not
+// blocked here). Its handler must then leave the stop to this function: had
+// it stopped the thread between our look at gcwaiting and our CAS, and the
+// world restarted, our CAS would take the P again for a stop that is over,
+// leaving it stopped and uncounted, and the next stop would wait for it
+// forever (TSan's slow build hung so in StopTheWorld.WhileGoroutinesCommunicate;
+// debug counters showed the decrement landing on a finished stop).
 [[gnu::noinline]] void stop_here() {
   Sched& s = sched();
   M* m = tls_m;
   bool may_stop = m != nullptr && !m->on_g0 && base::tls_lock_depth == 0 && m->p != nullptr &&
                   !m->in_syscall && m->curg != nullptr;
   if (!may_stop || !s.gcwaiting.load(std::memory_order_acquire)) return;
+  tls_in_stop_here = true;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   P* p = m->p;
   PStatus expected = PStatus::running;
-  if (!p->status.compare_exchange_strong(expected, PStatus::gcstop, std::memory_order_acq_rel)) return;
+  if (!s.gcwaiting.load(std::memory_order_acquire) ||
+      !p->status.compare_exchange_strong(expected, PStatus::gcstop, std::memory_order_acq_rel)) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    tls_in_stop_here = false;
+    return;
+  }
   record_registers_here(m);
   p->stop_from = StopFrom::signal;  // restarted as a signal's stop is
   m->suspended.store(true, std::memory_order_release);
@@ -250,6 +270,8 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
   while (s.world_epoch.load(std::memory_order_acquire) == epoch) base::futex_wait(&s.world_epoch, epoch);
   if (s.frozen.load(std::memory_order_acquire)) park_forever_m();
   m->suspended.store(false, std::memory_order_release);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  tls_in_stop_here = false;
 }
 
 // Serialises stop-the-world requests from goroutines.
@@ -345,15 +367,14 @@ std::int64_t stw_stop(M* m) {
   trace::stw_begin();
   // Wait for the rest. Ask first (request_stops), signal after kAskNs: a
   // goroutine in runtime code (allocating, in a write barrier, taking a
-  // runtime lock) stops itself within a few microseconds of the request,
-  // while the signal is slow in a VM: pthread_kill to a thread on another
-  // CPU is an inter-processor interrupt, and gc-latency's mark termination
-  // (stopped from a mark worker's thread) waited ~40 µs for its mutator in
-  // most cycles, all of it in sending and delivering the signal (debug
-  // timestamps). With the request first: ~20 µs, the signal now needed only
-  // when the request is not seen in time (gort-bench gc-latency's largest
-  // pause 0.069 -> 0.032 ms, pair.py, 5 runs each). A goroutine in plain
-  // C++ code waits kAskNs longer for its signal.
+  // runtime lock) sees the request within a few microseconds and joins the
+  // stop by a call (stop_here), while a signal is slow in a VM: sending one
+  // to a thread on another CPU is an inter-processor interrupt, and even a
+  // thread's signal to itself took 10-50 µs to arrive here (debug
+  // timestamps). gc-latency's mark termination (stopped from a mark
+  // worker's thread) waited ~40 µs for its mutator in most cycles, all of it
+  // in the signal; with the request and the call, 3-11 µs in all (gctrace).
+  // A goroutine in plain C++ code waits kAskNs longer for its signal.
   //
   // Spin at first: sleeping would add a futex wake-up (a cross-CPU
   // interrupt again) to every stop. After kSpinNs, give the CPU away
