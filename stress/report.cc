@@ -148,7 +148,8 @@ std::string pause_timeline_chart(const Summary& s, const Series& series) {
   c.y_axis(yt, [ystep](double v) { return svg::format_tick(v, ystep); }, std::string("pause (") + u.name + ")");
   for (const auto& p : pauses)
     c.vline(p.end_s, 0, static_cast<double>(p.ns) / u.div, "pause-bar",
-            "cycle " + std::to_string(p.cycle) + ": " + pause_text(p.ns) + " at " + fmt("%.2fs", p.end_s));
+            "cycle " + std::to_string(p.cycle) + ": " + pause_text(p.ns) + " at " + fmt("%.2fs", p.end_s),
+            /*pixel_height=*/0, /*min_pixel_height=*/1);
   std::string what = series.pause_stride() > 1 ? "pause (the longest of each " + std::to_string(series.pause_stride()) +
                                                      " cycles)"
                                                : "stop-the-world pause of one cycle";

@@ -151,9 +151,9 @@ void Chart::bar(double x0, double x1, double y0, double y1, const std::string& c
 }
 
 void Chart::vline(double x, double y0, double y1, const std::string& css_class, const std::string& tooltip,
-                  double pixel_height) {
+                  double pixel_height, double min_pixel_height) {
   double bottom = py(y0);
-  double top = pixel_height > 0 ? bottom - pixel_height : py(y1);
+  double top = pixel_height > 0 ? bottom - pixel_height : std::min(py(y1), bottom - min_pixel_height);
   std::string l = "<line class=\"" + escape(css_class) + "\" x1=\"" + num(px(x)) + "\" y1=\"" + num(bottom) +
                   "\" x2=\"" + num(px(x)) + "\" y2=\"" + num(top) + "\"";
   if (tooltip.empty()) marks_ += l + "/>";

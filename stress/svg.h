@@ -60,9 +60,11 @@ class Chart {
   // A bar from (x0, y0) to (x1, y1) in data coordinates; tooltip may be empty.
   void bar(double x0, double x1, double y0, double y1, const std::string& css_class, const std::string& tooltip);
   // A vertical line at x from y0 to y1 (data), or, with pixel_height > 0,
-  // from y0 up pixel_height user units (cycle ticks along the x axis).
+  // from y0 up pixel_height user units (cycle ticks along the x axis). With
+  // min_pixel_height > 0 the line is at least that tall (a 10 µs pause next
+  // to a 5 ms one would otherwise draw as nothing).
   void vline(double x, double y0, double y1, const std::string& css_class, const std::string& tooltip,
-             double pixel_height = 0);
+             double pixel_height = 0, double min_pixel_height = 0);
   // Text at a point in data coordinates (anchor: start, middle, end).
   void label(double x, double y, const std::string& text, const std::string& css_class,
              const char* anchor = "middle", double dy = 0);
