@@ -20,18 +20,10 @@ void lock_word_slow(std::atomic<std::uint32_t>& key) {
 
 void unlock_word_slow(std::atomic<std::uint32_t>& key) { futex_wake(&key, 1); }
 
-}  // namespace gort::base
-
-#include <pthread.h>
-#include <signal.h>
-
-namespace gort::base {
-
-// The stop-the-world signal is SIGURG (sched/stw.cc).
 void stop_deferred_now() {
   tls_stop_deferred.store(false, std::memory_order_relaxed);
+  // Null only before boot, when nothing sets the flag.
   if (void (*stop)() = g_stop_here; stop != nullptr) stop();
-  else pthread_kill(pthread_self(), SIGURG);
 }
 
 }  // namespace gort::base

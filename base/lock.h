@@ -40,7 +40,7 @@ GORT_TLS_ACCESSOR inline int lock_depth_dec() { return --tls_lock_depth; }
 // (counts as holding a lock).
 //
 // A stop signal that finds the thread inside such a stretch leaves
-// tls_stop_deferred set; the stretch's end then re-raises the signal at once
+// tls_stop_deferred set; the stretch's end then joins the stop at once
 // (stop_deferred_now), so a stop of the world waits for the end of the
 // stretch rather than for the stopper's next round of signals.
 //
@@ -59,9 +59,10 @@ GORT_TLS_ACCESSOR inline bool stop_deferred() { return tls_stop_deferred.load(st
 GORT_TLS_ACCESSOR inline std::atomic<bool>* stop_deferred_flag() { return &tls_stop_deferred; }
 // Joins the stop the flag asked for: at the end of a stretch the thread is
 // at a function call, so it stops there by calling the scheduler's
-// g_stop_here (set at boot: sched/stw.cc) rather than by signalling itself.
-// A self-signal took 10-50 us to arrive in this project's VM, though the
-// flag was seen within 3 us (debug timestamps).
+// g_stop_here (sched/stw.cc sets it before it installs the stop signal's
+// handler, the only other writer of the flag) rather than by signalling
+// itself. A self-signal took 10-50 us to arrive in this project's VM,
+// though the flag was seen within 3 us (debug timestamps).
 [[gnu::noinline]] void stop_deferred_now();
 inline void (*g_stop_here)() = nullptr;
 

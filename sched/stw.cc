@@ -52,7 +52,8 @@ void for_each_running_m(M* self, F f) {
 }
 
 // The cooperative request (base/lock.h, tls_stop_deferred): the thread's
-// next end of a no-suspend stretch or runtime lock signals itself.
+// next end of a no-suspend stretch or runtime lock joins the stop
+// (stop_here).
 void request_stops(M* self) {
   for_each_running_m(self, [](M* m) {
     if (std::atomic<bool>* flag = m->stop_request; flag != nullptr) flag->store(true, std::memory_order_relaxed);
@@ -177,16 +178,36 @@ bool tsan_deferred_call(M* m) {
   record_registers(m, uc);
 }
 
+// Whether this thread may be stopped where it is: in user code on a
+// goroutine. On g0 or holding a runtime lock it reaches the scheduler within
+// a bounded number of steps and stops there; in a blocking call it has
+// given its P up.
+bool may_stop_here(M* m) {
+  return m != nullptr && !m->on_g0 && base::tls_lock_depth == 0 && m->p != nullptr && !m->in_syscall &&
+         m->curg != nullptr;
+}
+
+// The rest of a stop, once p has been taken (running -> gcstop) and the
+// registers recorded: count this P as stopped and wait for the restart.
+// Shared by the signal handler and stop_here. Inlined: code called after
+// the registers are recorded runs below the recorded sp.
+[[gnu::always_inline]] inline void wait_stopped(Sched& s, M* m, P* p) {
+  p->stop_from = StopFrom::signal;
+  m->suspended.store(true, std::memory_order_release);
+  std::uint32_t epoch = s.world_epoch.load(std::memory_order_acquire);
+  if (s.stopwait.fetch_sub(1, std::memory_order_acq_rel) == 1) s.stopnote.wakeup();
+  while (s.world_epoch.load(std::memory_order_acquire) == epoch) base::futex_wait(&s.world_epoch, epoch);
+  if (s.frozen.load(std::memory_order_acquire)) park_forever_m();
+  m->suspended.store(false, std::memory_order_release);
+}
+
 void on_sigurg(int, siginfo_t*, void* ucv) {
   int saved_errno = errno;
   Sched& s = sched();
   M* m = tls_m;
   auto* uc = static_cast<ucontext_t*>(ucv);
-  // Only a thread in user code on a goroutine may stop here: on g0 or holding
-  // a runtime lock it reaches the scheduler within a bounded number of steps.
-  // Not inside stop_here either, which joins the stop itself (see there).
-  bool may_stop = m != nullptr && !m->on_g0 && base::tls_lock_depth == 0 && m->p != nullptr &&
-                  !m->in_syscall && m->curg != nullptr && !tls_in_stop_here;
+  // Not inside stop_here, which joins the stop itself (see there).
+  bool may_stop = may_stop_here(m) && !tls_in_stop_here;
   bool stopped = false;
   // Inside a no-suspend stretch of a goroutine: stop as soon as it ends.
   if (!may_stop && m != nullptr && base::tls_lock_depth != 0 && !m->on_g0 && m->curg != nullptr &&
@@ -198,14 +219,7 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
     if (p->status.compare_exchange_strong(expected, PStatus::gcstop, std::memory_order_acq_rel)) {
       base::tls_stop_deferred.store(false, std::memory_order_relaxed);  // this stop is joined
       record_interrupted(m, uc);
-      p->stop_from = StopFrom::signal;
-      m->suspended.store(true, std::memory_order_release);
-      std::uint32_t epoch = s.world_epoch.load(std::memory_order_acquire);
-      if (s.stopwait.fetch_sub(1, std::memory_order_acq_rel) == 1) s.stopnote.wakeup();
-      while (s.world_epoch.load(std::memory_order_acquire) == epoch)
-        base::futex_wait(&s.world_epoch, epoch);
-      if (s.frozen.load(std::memory_order_acquire)) park_forever_m();
-      m->suspended.store(false, std::memory_order_release);
+      wait_stopped(s, m, p);
       stopped = true;
     }
   }
@@ -249,9 +263,7 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
 [[gnu::noinline]] void stop_here() {
   Sched& s = sched();
   M* m = tls_m;
-  bool may_stop = m != nullptr && !m->on_g0 && base::tls_lock_depth == 0 && m->p != nullptr &&
-                  !m->in_syscall && m->curg != nullptr;
-  if (!may_stop || !s.gcwaiting.load(std::memory_order_acquire)) return;
+  if (!may_stop_here(m) || !s.gcwaiting.load(std::memory_order_acquire)) return;
   tls_in_stop_here = true;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   P* p = m->p;
@@ -263,13 +275,7 @@ void on_sigurg(int, siginfo_t*, void* ucv) {
     return;
   }
   record_registers_here(m);
-  p->stop_from = StopFrom::signal;  // restarted as a signal's stop is
-  m->suspended.store(true, std::memory_order_release);
-  std::uint32_t epoch = s.world_epoch.load(std::memory_order_acquire);
-  if (s.stopwait.fetch_sub(1, std::memory_order_acq_rel) == 1) s.stopnote.wakeup();
-  while (s.world_epoch.load(std::memory_order_acquire) == epoch) base::futex_wait(&s.world_epoch, epoch);
-  if (s.frozen.load(std::memory_order_acquire)) park_forever_m();
-  m->suspended.store(false, std::memory_order_release);
+  wait_stopped(s, m, p);  // restarted as a signal's stop is
   std::atomic_signal_fence(std::memory_order_seq_cst);
   tls_in_stop_here = false;
 }
