@@ -96,6 +96,9 @@ def main(out):
         env.get("machine", "?"), env.get("load_start", "?"), env.get("load_end", "?")))
     p("- Go %s at GOMAXPROCS=%s; gort at GOMAXPROCS %s; Boehm with BOEHM_PARMARK=1" % (
         env.get("go", "?"), env.get("go_procs", "?"), env.get("gort_procs", "?")))
+    if env.get("warmup") == "1":
+        p("- one untimed run of the peer before each pair (WARMUP=1, scripts/bench.sh), so that gort's "
+          "first timed run follows a peer run as all the others do")
     p()
     if env.get("quick") == "1":
         p("> **QUICK=1: reduced sizes, a smoke test of the script. Not for quoting.**")
