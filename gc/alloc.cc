@@ -112,15 +112,28 @@ inline void write_array_header(void* obj, const TypeInfo* elem, std::size_t coun
 
 // Readies slot idx of s, which next_free handed out, and publishes it (for
 // an array: with its header written first).
+// Zeroes a reused slot. The small sizes most programs allocate most are
+// constant-size stores inlined here rather than a call to memset (its
+// general entry was 7% of binary-trees' samples).
+inline void zero_slot(void* p, std::uint32_t n) {
+  switch (n) {
+    case 16: std::memset(p, 0, 16); return;
+    case 32: std::memset(p, 0, 32); return;
+    case 48: std::memset(p, 0, 48); return;
+    case 64: std::memset(p, 0, 64); return;
+    default: std::memset(p, 0, n); return;
+  }
+}
+
 inline void* finish_object(MCache* mc, Span* s, std::uint32_t idx, const TypeInfo* array_elem = nullptr,
                            std::size_t array_count = 0) {
   auto* p = reinterpret_cast<void*>(s->object_at(idx));
-  if (s->needzero) std::memset(p, 0, s->elemsize);
+  if (s->needzero) zero_slot(p, s->elemsize);
   if (array_elem != nullptr) write_array_header(p, array_elem, array_count);
   s->publish(idx);
   // Allocate black while marking: the new object survives this cycle.
   if (collector().phase.load(std::memory_order_relaxed) != Phase::off) [[unlikely]] {
-    s->try_mark(idx);
+    s->mark_new(idx);
     mc->black_bytes += s->elemsize;
     mc->black_objects++;
   }
