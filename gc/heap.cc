@@ -18,7 +18,6 @@ std::atomic<bool> initialized{false};
 base::Lock init_lock;
 }  // namespace detail_heap
 
-Heap& heap() { return *reinterpret_cast<Heap*>(detail_heap::storage); }
 bool heap_initialized() { return detail_heap::initialized.load(std::memory_order_acquire); }
 
 namespace {

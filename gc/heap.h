@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 #include "base/alloc.h"
@@ -75,7 +76,12 @@ struct Heap {
   void free_span(Span* s);
 };
 
-Heap& heap();
+namespace detail_heap {
+alignas(Heap) extern unsigned char storage[sizeof(Heap)];  // heap.cc
+}
+// The heap (heap_init made it). Inline: every pointer a marker resolves
+// goes through it (find_slot).
+inline Heap& heap() { return *std::launder(reinterpret_cast<Heap*>(detail_heap::storage)); }
 bool heap_initialized();
 void heap_init();  // idempotent; from gort::run's boot
 

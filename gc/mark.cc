@@ -151,21 +151,6 @@ inline void mark_slot(MarkState& ms, Span* s, std::uint32_t idx) {
   if (s->kind != SpanKind::noscan) ms.work.push(s->object_at(idx));
 }
 
-// Finds the span and slot of addr; false if addr is not inside an object.
-inline bool find_slot(std::uintptr_t addr, Span** out_s, std::uint32_t* out_idx) {
-  Span* s = heap().span_of(reinterpret_cast<void*>(addr));
-  if (s == nullptr) return false;
-  if (s->sizeclass == 0) {
-    *out_s = s;
-    *out_idx = 0;
-    return true;
-  }
-  if (addr >= s->limit()) return false;  // the span's unused tail
-  *out_s = s;
-  *out_idx = s->index_of(addr);
-  return true;
-}
-
 // gccheckmark's strict stack pass: does the word at ms.root_word, which
 // holds addr, the start of an object the concurrent mark missed, hold
 // something else than what the scan read there? Then it is not held against
@@ -232,13 +217,6 @@ void mark_pointer(Tracer& t, const void* p) {
 }  // namespace detail
 
 
-
-bool object_marked(std::uintptr_t addr) {
-  Span* s;
-  std::uint32_t idx;
-  if (!find_slot(addr, &s, &idx)) return false;
-  return s->marked(idx);
-}
 
 std::uintptr_t object_base(std::uintptr_t addr) {
   if (addr - detail::g_heap_base >= detail::g_heap_size) return 0;

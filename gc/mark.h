@@ -96,8 +96,27 @@ void mark_roots(MarkState& ms);
 void scan_goroutine_world_stopped(MarkState& ms, gort::detail::G* gp);
 // Marks what the object at obj refers to (its type's trace), not obj itself.
 void mark_referents(MarkState& ms, std::uintptr_t obj);
+// Finds the span and slot of addr; false if addr is not inside an object.
+inline bool find_slot(std::uintptr_t addr, Span** out_s, std::uint32_t* out_idx) {
+  Span* s = heap().span_of(reinterpret_cast<void*>(addr));
+  if (s == nullptr) return false;
+  if (s->sizeclass == 0) {
+    *out_s = s;
+    *out_idx = 0;
+    return true;
+  }
+  if (addr >= s->limit()) return false;  // the span's unused tail
+  *out_s = s;
+  *out_idx = s->index_of(addr);
+  return true;
+}
 // Whether the object containing addr is marked (false if addr is in none).
-bool object_marked(std::uintptr_t addr);
+// A marked slot is an allocated one (the sweep clears the marks).
+inline bool object_marked(std::uintptr_t addr) {
+  Span* s;
+  std::uint32_t idx;
+  return find_slot(addr, &s, &idx) && s->marked(idx);
+}
 // The start of the allocated object containing addr, or 0.
 std::uintptr_t object_base(std::uintptr_t addr);
 

@@ -142,15 +142,42 @@ std::size_t flush_own_barrier_buffer() {
   return take_and_shade(p);  // the owner is us, not appending
 }
 
+namespace {
+// barrier_record's append to a full buffer, owner side with wb_busy set:
+// the records move to this stack (the buffer is free again at once), the
+// new ones start the emptied buffer, and the moved ones are shaded. Out of
+// line: its 2 KiB frame stays off the common path.
+[[gnu::noinline]] void append_to_full_buffer(gort::detail::P* p, std::uintptr_t a, std::uintptr_t b,
+                                             std::uint32_t k) {
+  std::uintptr_t full[kCap];
+  std::uint32_t nfull = p->wb_n;
+  std::memcpy(full, p->wb_buf, nfull * sizeof(std::uintptr_t));
+  p->wb_buf[0] = a;
+  if (k == 2) p->wb_buf[1] = b;
+  set_wb_n(p, k);
+  p->wb_busy.store(0, std::memory_order_release);
+  shade_full_buffer(p, full, nfull);
+  explicit_bzero(full, nfull * sizeof full[0]);  // no dead addresses left on the mutator's stack
+}
+}  // namespace
+
 void barrier_record(std::uintptr_t a, std::uintptr_t b) {
   using namespace gort::detail;
   if (g_testing_barrier_broken) return;
+  // Only non-null values are recorded: an initialising store (a == 0) takes
+  // one slot, not two, and storing null over null none.
+  if (a == 0) {
+    a = b;
+    b = 0;
+  }
+  if (a == 0) return;
+  const std::uint32_t k = b != 0 ? 2 : 1;
   M* m = tls_m;
   P* p = m != nullptr ? m->p : nullptr;
   std::uintptr_t pair[2] = {a, b};
   if (p == nullptr) {
     // A thread with no P (a foreign thread assigning a Root): straight to the queue.
-    shade_batch(pair, 2);
+    shade_batch(pair, k);
     return;
   }
   p->wb_busy.store(1, std::memory_order_relaxed);
@@ -162,25 +189,18 @@ void barrier_record(std::uintptr_t a, std::uintptr_t b) {
   if (p->wb_claimed.load(std::memory_order_acquire) != 0) [[unlikely]] {
     // A marker is emptying the buffers: go to the queue directly.
     p->wb_busy.store(0, std::memory_order_release);
-    shade_batch(pair, 2);
+    shade_batch(pair, k);
     return;
   }
-  std::uintptr_t full[kCap];
-  std::uint32_t nfull = 0;
   std::uint32_t n = p->wb_n;
-  if (n + 2 > kCap) {
-    nfull = n;
-    std::memcpy(full, p->wb_buf, nfull * sizeof(std::uintptr_t));
-    n = 0;
+  if (n + k > kCap) [[unlikely]] {
+    append_to_full_buffer(p, a, b, k);
+    return;
   }
   p->wb_buf[n] = a;
-  p->wb_buf[n + 1] = b;
-  set_wb_n(p, n + 2);
+  if (k == 2) p->wb_buf[n + 1] = b;
+  set_wb_n(p, n + k);
   p->wb_busy.store(0, std::memory_order_release);
-  if (nfull != 0) {
-    shade_full_buffer(p, full, nfull);
-    explicit_bzero(full, nfull * sizeof full[0]);  // no dead addresses left on the mutator's stack
-  }
 }
 
 }  // namespace gort::gc
