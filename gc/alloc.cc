@@ -110,8 +110,6 @@ inline void write_array_header(void* obj, const TypeInfo* elem, std::size_t coun
   __atomic_store_n(&h->elem, elem, __ATOMIC_RELEASE);
 }
 
-// Readies slot idx of s, which next_free handed out, and publishes it (for
-// an array: with its header written first).
 // Zeroes a reused slot. The small sizes most programs allocate most are
 // constant-size stores inlined here rather than a call to memset (its
 // general entry was 7% of binary-trees' samples).
@@ -125,6 +123,8 @@ inline void zero_slot(void* p, std::uint32_t n) {
   }
 }
 
+// Readies slot idx of s, which next_free handed out, and publishes it (for
+// an array: with its header written first).
 inline void* finish_object(MCache* mc, Span* s, std::uint32_t idx, const TypeInfo* array_elem = nullptr,
                            std::size_t array_count = 0) {
   auto* p = reinterpret_cast<void*>(s->object_at(idx));
