@@ -51,6 +51,11 @@ struct Collector {
   std::atomic<std::int64_t> force_period_ns{120'000'000'000};
   std::atomic<std::int64_t> last_cycle_end{0};  // nanotime
   double runway_fraction = 0.3;  // of (goal - marked): where the trigger sits below the goal
+  // The scavenger's memory of the goals (cycle.cc, scavenge; under its lock):
+  // the goal of cycle scavenge_cycle and the one before it.
+  std::int64_t scavenge_goal = 0;
+  std::int64_t scavenge_prev_goal = 0;
+  std::uint32_t scavenge_cycle = 0;
 };
 
 // Constant-initialised (no guard on the allocation fast path).

@@ -491,13 +491,39 @@ void mark_termination_on_g0(void* arg) {
 // After each sweep: free pages beyond what the heap may grow into before the
 // next goal (plus 10%, as Go's scavenger retains) go back to the OS, so that
 // a heap whose live part shrinks ends with a resident size near it.
+//
+// When the goal falls, the pages above it are kept for one more cycle: the
+// goal retained for is the larger of this cycle's and the last one's. Go's
+// scavenger gets the same slack from its pacing (it releases in the
+// background at 1% of the CPU, so a heap that shrinks for a moment and grows
+// again reuses most of its pages); releasing at once made a program whose
+// heap dips between phases fault its memory in again: `gort-bench maps`
+// released 98 MB after its int64 part and faulted most of it back in for
+// its string part (its str_insert 310-380 ns/op against 160-320 with no
+// scavenging, Go 275-300, 2026-12-01). Under a memory limit the current
+// goal alone decides, so that a lowered limit is met at the next sweep.
+//
+// It runs when a sweep is done: by the sweeper goroutine, and by collect()
+// after the sweep it finishes itself (the sweeper may have found the list
+// empty before the spans it holds were freed), so possibly twice a cycle.
 void scavenge() {
+  static base::Lock lock;
+  base::Guard<base::Lock> g(lock);
   Collector& c = collector();
   Heap& h = heap();
   std::int64_t goal = c.goal.load(std::memory_order_relaxed);
   std::int64_t live = h.live_bytes.load(std::memory_order_relaxed);
+  std::uint32_t cycle = c.cycles.load(std::memory_order_acquire);
+  if (cycle != c.scavenge_cycle) {
+    c.scavenge_prev_goal = c.scavenge_goal;
+    c.scavenge_cycle = cycle;
+  }
+  c.scavenge_goal = goal;
+  std::int64_t retain_for = goal;
+  if (goal != INT64_MAX && c.memory_limit.load(std::memory_order_relaxed) == INT64_MAX)
+    retain_for = std::max(goal, c.scavenge_prev_goal);
   std::int64_t keep = 0;
-  if (goal != INT64_MAX) keep = std::max<std::int64_t>(goal + goal / 10 - live, 0);
+  if (retain_for != INT64_MAX) keep = std::max<std::int64_t>(retain_for + retain_for / 10 - live, 0);
   else keep = std::int64_t{64} << 20;
   h.pages.scavenge(static_cast<std::size_t>(keep));
 }
@@ -684,6 +710,7 @@ void full_cycle(bool forced) {
   start_cycle(forced, n);
   wait_completed(n + 1);
   finish_sweep();  // and its sweep, as runtime.GC does
+  scavenge();
   finalizers_wake_if_queued();
 }
 }  // namespace

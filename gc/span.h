@@ -112,19 +112,24 @@ struct Span {
   // Allocate-black, by the span's owner (the P whose cache holds it) while
   // the collector marks: sets the mark bit of slot idx, just handed out.
   // A marker writes a mark word only to mark an allocated, unmarked slot.
-  // Once every slot of the word that was allocated before this cycle
-  // (alloc_bits) reads as marked, the only such slot left is idx itself
-  // (the owner's earlier new slots it marked already), so a plain store of
-  // the word loses no marker's bit: at worst a marker that found idx
-  // through a stale word sets the same bit. That is every word of a span
-  // fresh from the page heap, where a locked OR (Go's atomic.Or8 in
-  // gcmarknewobject) was the largest cost of allocating while marking:
-  // a third of alloc_object's samples in binary-trees.
+  // The allocated slots of idx's word, other than idx, are those the last
+  // sweep left (alloc_bits) and those handed out since, which are all below
+  // idx (the cursor only moves up between sweeps) — some before this mark
+  // began, and unmarked until a marker reaches them. Once every one of them
+  // reads as marked, no marker can write the word but to set idx's own bit
+  // (one led to idx by a stale word), so a plain store of the word loses no
+  // marker's bit; otherwise a locked OR. Every word a span fills during the
+  // mark is then written with plain stores, where a locked OR (Go's
+  // atomic.Or8 in gcmarknewobject) was the largest cost of allocating while
+  // marking: a third of alloc_object's samples in binary-trees.
   void mark_new(std::uint32_t idx) {
     std::atomic<std::uint64_t>& w = mark_bits[idx / 64];
-    std::uint64_t bit = std::uint64_t{1} << (idx % 64);
+    const std::uint32_t i = idx % 64;
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    const std::uint64_t below = i == 0 ? 0 : ~std::uint64_t{0} >> (64 - i);
+    const std::uint64_t others = (alloc_bits[idx / 64] | below) & ~bit;
     std::uint64_t cur = w.load(std::memory_order_relaxed);
-    if ((alloc_bits[idx / 64] & ~cur) == 0) w.store(cur | bit, std::memory_order_relaxed);
+    if ((others & ~cur) == 0) w.store(cur | bit, std::memory_order_relaxed);
     else w.fetch_or(bit, std::memory_order_relaxed);
   }
 

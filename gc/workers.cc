@@ -260,6 +260,13 @@ void worker_main(Worker* w) {
   }
 }
 
+// The scheduler's hook (sched.h, gc_idle_work_pending): grey objects or
+// root jobs wait and no marker is active to take them.
+bool idle_work_pending() {
+  return g_enabled.load(std::memory_order_acquire) && g_markers.load(std::memory_order_seq_cst) == 0 &&
+         (roots_pending() || !work_empty());
+}
+
 // The scheduler's hook (sched.h, gc_find_worker).
 G* find_worker(P* p, bool idle) {
   if (!g_enabled.load(std::memory_order_acquire) || !work_available(p)) return nullptr;
@@ -269,7 +276,12 @@ G* find_worker(P* p, bool idle) {
     // marker held it): let the P sleep a while rather than switch to a
     // worker and back many thousand times a second (GOMAXPROCS=4 on two
     // CPUs: 170,000 idle turns in 0.4 s).
-    if (base::nanotime() - __atomic_load_n(&p->gc_idle_empty_at, __ATOMIC_RELAXED) < kIdleBackoff) return nullptr;
+    // Only while another marker is active: with none, nobody else will
+    // take the work, and a P that declined it could sleep with the mark
+    // unfinished (and an assist waiting on it).
+    if (g_markers.load(std::memory_order_seq_cst) > 0 &&
+        base::nanotime() - __atomic_load_n(&p->gc_idle_empty_at, __ATOMIC_RELAXED) < kIdleBackoff)
+      return nullptr;
     mode = Mode::idle;
   } else {
     int d = g_dedicated_left.load(std::memory_order_relaxed);
@@ -323,6 +335,7 @@ void workers_ensure() {
     gort::go([w] { worker_main(w); });
   }
   gc_find_worker = &find_worker;
+  gc_idle_work_pending = &idle_work_pending;
   while (g_parked_once.load(std::memory_order_acquire) < created) gort::yield();
 }
 

@@ -34,6 +34,7 @@ namespace gort::detail {
 
 Sched g_sched;
 G* (*gc_find_worker)(P* p, bool idle) = nullptr;
+bool (*gc_idle_work_pending)() = nullptr;
 
 M* getm() { return tls_m; }
 
@@ -271,6 +272,23 @@ top:
         s.nmspinning.fetch_add(1);
         goto top;
       }
+    }
+  }
+  // Grey work that no marker holds (an assist put it back, or the last
+  // marker's flush found it) and that this M passed over: take a P back and
+  // look again, rather than sleep with it undone (with every M asleep and
+  // an assist waiting on the mark, that was a false "all goroutines are
+  // asleep - deadlock!", GC.StressManyCyclesKeepsAGraphIntact in 2-3% of
+  // runs under load).
+  if (base::gc_marking() && gc_idle_work_pending != nullptr && gc_idle_work_pending()) {
+    P* np;
+    {
+      base::Guard<base::Lock> g(s.lock);
+      np = pidleget();
+    }
+    if (np != nullptr) {
+      acquirep(m, np);
+      goto top;
     }
   }
   // Sleep; if timers are pending and no M watches an earlier deadline, sleep

@@ -140,6 +140,12 @@ inline void set_running(G* gp) {
 // (a dedicated or fractional worker this P owes), idle=true when the P has
 // nothing else to run. Returns a runnable worker or null.
 extern G* (*gc_find_worker)(P* p, bool idle);
+// Whether grey work waits that no marker holds or will take: find_runnable
+// asks it after giving its P back, before the M sleeps (Go's findrunnable
+// checks for idle-priority GC work there too), so that work handed back by
+// an assist that then parks is never left with every M asleep. Any thread,
+// while the collector marks; gc/workers.cc sets it with gc_find_worker.
+extern bool (*gc_idle_work_pending)();
 
 // Switches to g0 and carries out `req`; returns when the goroutine next runs.
 void mcall(Request& req);

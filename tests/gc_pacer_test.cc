@@ -266,6 +266,40 @@ TEST(GCPacer, TheScavengerReleasesFreedLargeObjects) {
   EXPECT_LT(rss_bytes(), before + (std::int64_t{64} << 20));
 }
 
+// The scavenger's slack (gc/cycle.cc, scavenge): when the goal falls, the
+// pages above it stay for one more cycle, then go back to the OS.
+TEST(GCPacer, AFallingGoalKeepsItsPagesForOneCycle) {
+  gc::set_memory_limit(INT64_MAX);
+  auto released = [] {
+    gort::debug::MemStats m;
+    gort::debug::read_mem_stats(m);
+    return static_cast<std::int64_t>(m.heap_released);
+  };
+  {
+    std::vector<gc::Root<Chunk>> held(8 * 1024);  // 256 MiB
+    for (auto& r : held) {
+      Chunk* c = gc::make<Chunk>();
+      for (std::size_t j = 0; j < 4096; j += 512) c->w[j] = 1;
+      r = c;
+    }
+    gc::collect();  // the goal: twice 256 MiB
+  }
+  gort::sleep(std::chrono::milliseconds(100));  // that cycle's sweep and scavenge
+  std::int64_t r0 = released();
+  gc::collect();  // the 256 MiB is garbage: the goal falls, the pages stay
+  // (Without the slack they go within a few milliseconds of the sweep: give
+  // that a second.)
+  for (int i = 0; i < 100 && released() - r0 < (std::int64_t{64} << 20); i++)
+    gort::sleep(std::chrono::milliseconds(10));
+  std::int64_t r1 = released();
+  std::printf("released: %lld MiB before, %lld MiB after the first cycle\n", static_cast<long long>(r0 >> 20), static_cast<long long>(r1 >> 20));
+  EXPECT_LT(r1 - r0, std::int64_t{64} << 20) << "released at the first cycle after the fall";
+  gc::collect();  // and go at the next
+  for (int i = 0; i < 100 && released() - r0 < (std::int64_t{200} << 20); i++)
+    gort::sleep(std::chrono::milliseconds(10));
+  EXPECT_GE(released() - r0, std::int64_t{200} << 20) << "not released at the second cycle";
+}
+
 // GODEBUG=gcstress=N (gort's knob): a cycle every N allocation slow paths.
 TEST(GCPacer, StressKnobForcesFrequentCycles) {
   gc::collect();

@@ -169,6 +169,15 @@ struct Leaf {
   bool intact() const { return check == ~value; }
   void trace(gc::Tracer& t) const { t(next); }
 };
+struct Link {  // a size class of its own (48 bytes)
+  gc::Ptr<Link> next;
+  std::uint64_t value = 0;
+  std::uint64_t check = 0;
+  std::uint64_t pad[3] = {};
+  explicit Link(std::uint64_t v) : value(v), check(~v) {}
+  bool intact() const { return check == ~value; }
+  void trace(gc::Tracer& t) const { t(next); }
+};
 }  // namespace
 
 TEST(GCStress, NewObjectsAllocatedBlackBesideOldOnesLoseNoMark) {
@@ -195,16 +204,39 @@ TEST(GCStress, NewObjectsAllocatedBlackBesideOldOnesLoseNoMark) {
       }
       gc::collect();
       // New objects fill the holes while cycles run back to back (GOGC=1);
-      // a ring keeps some of them alive for a while.
+      // a ring keeps some of them alive for a while, and a chain links
+      // every new object to the one before, so that the words a cycle's
+      // mark begins in hold objects allocated just before it (reachable,
+      // unmarked until a marker follows the chain to them) beside the new
+      // ones the allocator marks.
       std::vector<gc::Root<Leaf>> ring(1024);
-      std::uint64_t n = 0;
+      gc::Root<Link> chain;
+      std::uint64_t n = 0, chained = 0;
+      auto check_chain = [&] {
+        std::uint64_t k = 0;
+        for (Link* l = chain.get(); l != nullptr; l = l->next.get(), k++)
+          if (!l->intact()) failures++;
+        if (k != chained) failures++;
+      };
       while (std::chrono::steady_clock::now() < deadline) {
         for (int k = 0; k < 4096; k++, n++) {
           Leaf* l = gc::make<Leaf>(n);
           if (n % 7 == 0) ring[n / 7 % ring.size()] = l;
+          if (k % 128 == 0) {  // the chain's own spans fill slowly: a word spans mark starts
+            Link* c = gc::make<Link>(n);
+            c->next = chain.get();
+            chain = c;
+            chained++;
+          }
+        }
+        if (chained >= 16384) {
+          check_chain();
+          chain = nullptr;
+          chained = 0;
         }
         gort::yield();
       }
+      check_chain();
       for (std::size_t i = 0; i < kOld; i++)
         if (old[i]->value != 2 * i + 1 || !old[i]->intact()) failures++;
       for (auto& r : ring)
