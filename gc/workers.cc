@@ -334,8 +334,10 @@ void workers_ensure() {
     w = new Worker();
     gort::go([w] { worker_main(w); });
   }
-  gc_find_worker = &find_worker;
-  gc_idle_work_pending = &idle_work_pending;
+  // Set once, before the first mark (the scheduler reads them unlocked, and
+  // only while marking): this runs at every cycle's start.
+  if (gc_find_worker == nullptr) gc_find_worker = &find_worker;
+  if (gc_idle_work_pending == nullptr) gc_idle_work_pending = &idle_work_pending;
   while (g_parked_once.load(std::memory_order_acquire) < created) gort::yield();
 }
 
