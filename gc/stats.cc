@@ -114,6 +114,8 @@ void read_mem_stats_stopped(void* arg) {
     mallocs += mc->nmalloc;
     for (Span* sp : mc->noscan)
       if (sp != nullptr) cached_free += std::uint64_t{sp->nelems - sp->alloc_count} * sp->elemsize;
+    for (Span* sp : mc->arrays)
+      if (sp != nullptr) cached_free += std::uint64_t{sp->nelems - sp->alloc_count} * sp->elemsize;
     for (std::uint32_t t = 0; t < mc->ntyped; t++)
       if (Span* sp = mc->typed[t])
         cached_free += std::uint64_t{sp->nelems - sp->alloc_count} * sp->elemsize;

@@ -105,6 +105,20 @@ TEST(GCStats, HeapCountersFollowAllocationAndCollection) {
   EXPECT_LE(after.gc_cpu_fraction, 1.0);
 }
 
+// HeapAlloc counts what was allocated, not the free slots of the span an
+// allocation cache took for it: for arrays too (their caches were left out,
+// so one small array counted as its whole span).
+TEST(GCStats, HeapAllocCountsAnArrayNotItsSpan) {
+  gc::collect();
+  dbg::MemStats before, after;
+  dbg::read_mem_stats(before);
+  auto arr = gc::make_slice<gc::Ptr<Node>>(5);  // a small array size class
+  dbg::read_mem_stats(after);
+  std::int64_t grew = static_cast<std::int64_t>(after.heap_alloc) - static_cast<std::int64_t>(before.heap_alloc);
+  EXPECT_LE(grew, 1024) << "heap_alloc grew by " << grew << " bytes for one " << 16 + 5 * 8 << "-byte array";
+  gc::keep_alive(arr.data());
+}
+
 // Go 1.19's line: "gc 1 @0.004s 2%: 0.004+0.46+0.016 ms clock,
 // 0.009+0.17/0.047/0.36+0.032 ms cpu, 3->3->1 MB, 4 MB goal, 0 MB stacks,
 // 0 MB globals, 2 P (forced)".
