@@ -50,7 +50,10 @@ struct Stall {
   static void maybe_stall() {
     if (!g_stall_armed.exchange(false)) return;
     g_writer_stalled = true;
-    while (!g_release.load()) gort::sleep(1ms);
+    // Long sleeps: the reports these tests check list this goroutine as
+    // [sleep], and with 1 ms sleeps a TSan build caught it [running] between
+    // two of them (two failures in one CI run).
+    while (!g_release.load()) gort::sleep(100ms);
   }
 };
 
@@ -60,6 +63,7 @@ void writer_paused_mid_set(Map<int, Stall> m, int key) {
   g_stall_armed = true;
   gort::go([m, key] { m.set(key, Stall(key)); });
   ASSERT_TRUE(gort_test::wait_until([] { return g_writer_stalled.load(); }));
+  gort::sleep(20ms);  // from setting the flag to its first sleep
 }
 
 Map<int, Stall> filled_map() {
