@@ -61,13 +61,19 @@ bool verify(Graph* g, std::int64_t* count) {
   return true;
 }
 
+// Both tests' setting: gccheckmark and poison on, a cycle whenever the heap
+// grows by 1% (GOGC=1), two Ps. Returns the GOGC to restore.
+int checked_back_to_back_cycles() {
+  gc::collector().settings.checkmark = true;
+  gc::collector().settings.poison = true;
+  gort::set_gomaxprocs(2);
+  return gc::set_gc_percent(1);
+}
+
 }  // namespace
 
 TEST(GCStress, GraphMutationUnderGOGC1WithCheckmark) {
-  gc::collector().settings.checkmark = true;
-  gc::collector().settings.poison = true;
-  int old_pct = gc::set_gc_percent(1);
-  gort::set_gomaxprocs(2);
+  int old_pct = checked_back_to_back_cycles();
   std::uint32_t cycles0 = gc::collector().cycles.load();
 
   gc::Root<Graph> graph = gc::make<Graph>();
@@ -181,10 +187,7 @@ struct Link {  // a size class of its own (48 bytes)
 }  // namespace
 
 TEST(GCStress, NewObjectsAllocatedBlackBesideOldOnesLoseNoMark) {
-  gc::collector().settings.checkmark = true;
-  gc::collector().settings.poison = true;
-  int old_pct = gc::set_gc_percent(1);
-  gort::set_gomaxprocs(2);
+  int old_pct = checked_back_to_back_cycles();
   std::uint32_t cycles0 = gc::collector().cycles.load();
   constexpr std::size_t kOld = 200000;
   constexpr int kAllocators = 2;
