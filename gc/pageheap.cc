@@ -33,15 +33,77 @@ void advise_huge_pages(void* p, std::size_t bytes) {
 }
 }  // namespace
 
-struct Run {
-  std::size_t n;
-  bool released;  // its memory was given back to the OS (MADV_DONTNEED)
+// Which free pages are released (given back to the OS with MADV_DONTNEED)
+// is kept per page, as Go's scavenged bitmap does, not per run: a run that
+// coalesces with a released neighbour stays part released, so the counts of
+// resident free memory are exact and the scavenger releases exactly what it
+// is asked to, page by page. (Kept per run, a freed dirty run that joined a
+// released neighbour made the whole run count as dirty, and the scavenger
+// then released all of it, far more than its slack allowed: seen when
+// GCPacer.AFallingGoalKeepsItsPagesForOneCycle ran after the other pacer
+// tests in one process.) A page's bit is set only while it is free.
+class ReleasedBits {
+ public:
+  void init(std::size_t pages) {
+    words_ = (pages + 63) / 64;
+    void* m = mmap(nullptr, words_ * sizeof(std::uint64_t), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) gort::detail::throw_("gc: cannot allocate the released-page bitmap");
+    bits_ = static_cast<std::uint64_t*>(m);
+  }
+  void destroy() { munmap(bits_, words_ * sizeof(std::uint64_t)); }
+
+  bool test(std::size_t page) const { return (bits_[page / 64] >> (page % 64)) & 1; }
+  // Sets (value true) or clears the bits of [first, first + n).
+  void assign(std::size_t first, std::size_t n, bool value) {
+    for_words(first, n, [&](std::uint64_t& w, std::uint64_t mask) { w = value ? (w | mask) : (w & ~mask); });
+  }
+  // How many pages of [first, first + n) are released.
+  std::size_t count(std::size_t first, std::size_t n) const {
+    std::size_t c = 0;
+    const_cast<ReleasedBits*>(this)->for_words(
+        first, n, [&](std::uint64_t& w, std::uint64_t mask) { c += static_cast<std::size_t>(__builtin_popcountll(w & mask)); });
+    return c;
+  }
+  // The highest page below `end` (and not below `begin`) that is not
+  // released, or `end` if there is none.
+  std::size_t highest_clear_below(std::size_t begin, std::size_t end) const {
+    std::size_t p = end;
+    while (p > begin) {
+      std::size_t last = p - 1;
+      std::uint64_t w = ~bits_[last / 64];
+      std::size_t bit = last % 64;
+      w &= bit == 63 ? ~std::uint64_t{0} : ((std::uint64_t{1} << (bit + 1)) - 1);  // bits <= last
+      if (w != 0) {
+        std::size_t found = last / 64 * 64 + (63 - static_cast<std::size_t>(__builtin_clzll(w)));
+        return found >= begin ? found : end;
+      }
+      p = last / 64 * 64;
+    }
+    return end;
+  }
+
+ private:
+  template <typename F>
+  void for_words(std::size_t first, std::size_t n, F f) {
+    std::size_t p = first, end = first + n;
+    while (p < end) {
+      std::size_t bit = p % 64;
+      std::size_t take = std::min<std::size_t>(64 - bit, end - p);
+      std::uint64_t mask = take == 64 ? ~std::uint64_t{0} : (((std::uint64_t{1} << take) - 1) << bit);
+      f(bits_[p / 64], mask);
+      p += take;
+    }
+  }
+  std::uint64_t* bits_ = nullptr;
+  std::size_t words_ = 0;
 };
 
 struct PageHeap::Impl {
   base::Lock lock;
-  std::map<std::size_t, Run, std::less<>, base::RtAllocator<std::pair<const std::size_t, Run>>>
-      free_runs;  // first page -> run (coalesced)
+  std::map<std::size_t, std::size_t, std::less<>, base::RtAllocator<std::pair<const std::size_t, std::size_t>>>
+      free_runs;  // first page -> length in pages (coalesced)
+  ReleasedBits released;       // per page: free and given back to the OS
   std::size_t committed = 0;   // bytes from base_, committed
   std::size_t high = 0;        // pages ever handed out from the top
   std::size_t free_count = 0;
@@ -77,48 +139,52 @@ PageHeap::PageHeap(std::size_t reserve) {
   if (map == MAP_FAILED) gort::detail::throw_("gc: cannot allocate the page map");
   page_map_ = static_cast<Span**>(map);
   impl_ = new (base::rt_alloc(sizeof(Impl), alignof(Impl))) Impl();
+  impl_->released.init(pages);
 }
 
 PageHeap::~PageHeap() {
   // The reservation stays with mimalloc (an exclusive arena cannot be
   // returned); a PageHeap lives as long as the process in practice.
   munmap(page_map_, size_ / kPageSize * sizeof(Span*));
+  impl_->released.destroy();
   impl_->~Impl();
   base::rt_free(impl_);
 }
 
 void* PageHeap::alloc_pages(std::size_t n, bool* fresh) {
   if (n == 0) n = 1;
-  bool found = false, released = false;
+  bool found = false;
+  std::size_t released = 0;
   void* p = take_pages(n, &found, &released);
   if (p == nullptr) return nullptr;
-  // A released run is all released (free_pages), so it reads as zero too.
-  if (fresh != nullptr) *fresh = !found || released;
-  // Only memory the OS will fault in afresh: a dirty run is mapped already.
-  if ((!found || released) && n * kPageSize >= kHugePage) advise_huge_pages(p, n * kPageSize);
+  // Released pages read as zero, as never-used ones do.
+  if (fresh != nullptr) *fresh = !found || released == n;
+  // Only memory the OS will fault in afresh: dirty pages are mapped already.
+  if ((!found || released != 0) && n * kPageSize >= kHugePage) advise_huge_pages(p, n * kPageSize);
   return p;
 }
 
-void* PageHeap::take_pages(std::size_t n, bool* found_free, bool* released_run) {
+void* PageHeap::take_pages(std::size_t n, bool* found_free, std::size_t* released_pages) {
   base::Guard<base::Lock> g(impl_->lock);
   Impl& im = *impl_;
   std::size_t first = 0;
-  bool found = false, released = false;
+  bool found = false;
+  std::size_t released = 0;
   for (auto it = im.free_runs.begin(); it != im.free_runs.end(); ++it) {
-    if (it->second.n < n) continue;
+    if (it->second < n) continue;
     first = it->first;
-    Run run = it->second;
-    std::size_t rest = run.n - n;
+    std::size_t rest = it->second - n;
     im.free_runs.erase(it);
-    if (rest > 0) im.free_runs.emplace(first + n, Run{rest, run.released});
+    if (rest > 0) im.free_runs.emplace(first + n, rest);
+    released = im.released.count(first, n);
+    if (released != 0) im.released.assign(first, n, false);
     im.free_count -= n;
-    if (!run.released) im.dirty_free -= n;
-    released = run.released;
+    im.dirty_free -= n - released;
     found = true;
     break;
   }
   *found_free = found;
-  *released_run = released;
+  *released_pages = released;
   if (!found) {
     if ((im.high + n) * kPageSize > size_) return nullptr;
     first = im.high;
@@ -143,39 +209,27 @@ void PageHeap::free_pages(void* p, std::size_t n, bool release) {
   std::size_t first = (a - base_) / kPageSize;
   base::Guard<base::Lock> g(impl_->lock);
   Impl& im = *impl_;
-  im.free_count += n;
-  // Coalesce with the neighbouring runs. A run is released only if all of
-  // it is (a partly released run may be released again: harmless).
-  bool released = release;
-  if (!release) im.dirty_free += n;
   auto next = im.free_runs.lower_bound(first);
   if (next != im.free_runs.end() && next->first < first + n) gort::detail::throw_("gc: pages freed twice");
+  im.free_count += n;
+  if (release) im.released.assign(first, n, true);
+  else im.dirty_free += n;
+  // Coalesce with the neighbouring runs (their pages keep their own
+  // released bits).
   if (next != im.free_runs.begin()) {
     auto prev = std::prev(next);
-    if (prev->first + prev->second.n > first) gort::detail::throw_("gc: pages freed twice");
-    if (prev->first + prev->second.n == first) {
-      if (prev->second.released && !released) {
-        im.dirty_free += prev->second.n;  // the released neighbour counts as dirty now
-      } else if (!prev->second.released && released) {
-        released = false;
-        im.dirty_free += n;
-      }
+    if (prev->first + prev->second > first) gort::detail::throw_("gc: pages freed twice");
+    if (prev->first + prev->second == first) {
       first = prev->first;
-      n += prev->second.n;
+      n += prev->second;
       im.free_runs.erase(prev);
     }
   }
   if (next != im.free_runs.end() && next->first == first + n) {
-    if (!next->second.released && released) {
-      released = false;
-      im.dirty_free += n;
-    } else if (next->second.released && !released) {
-      im.dirty_free += next->second.n;  // the released neighbour counts as dirty now
-    }
-    n += next->second.n;
+    n += next->second;
     im.free_runs.erase(next);
   }
-  im.free_runs.emplace(first, Run{n, released});
+  im.free_runs.emplace(first, n);
 }
 
 std::size_t PageHeap::scavenge(std::size_t keep_dirty_bytes) {
@@ -183,17 +237,26 @@ std::size_t PageHeap::scavenge(std::size_t keep_dirty_bytes) {
   Impl& im = *impl_;
   std::size_t keep = keep_dirty_bytes / kPageSize;
   std::size_t released = 0;
-  // From the top down: allocation takes the lowest runs, so the top stays free longest.
+  // From the top down: allocation takes the lowest runs, so the top stays
+  // free longest. Within a run, each stretch of resident pages from its
+  // top, and of the last one only what takes the count down to `keep`.
   for (auto it = im.free_runs.rbegin(); it != im.free_runs.rend() && im.dirty_free > keep; ++it) {
-    if (it->second.released) continue;
-    madvise(reinterpret_cast<void*>(base_ + it->first * kPageSize), it->second.n * kPageSize, MADV_DONTNEED);
-    it->second.released = true;
-    im.dirty_free -= it->second.n;
-    released += it->second.n;
+    std::size_t begin = it->first, end = it->first + it->second;
+    while (end > begin && im.dirty_free > keep) {
+      std::size_t top = im.released.highest_clear_below(begin, end);
+      if (top == end) break;  // all of the rest released
+      std::size_t low = top;  // the stretch [low, top] of resident pages
+      while (low > begin && !im.released.test(low - 1) && top + 1 - low < im.dirty_free - keep) low--;
+      std::size_t n = top + 1 - low;
+      madvise(reinterpret_cast<void*>(base_ + low * kPageSize), n * kPageSize, MADV_DONTNEED);
+      im.released.assign(low, n, true);
+      im.dirty_free -= n;
+      released += n;
+      end = low;
+    }
   }
   return released * kPageSize;
 }
-
 std::size_t PageHeap::released_bytes() const {
   base::Guard<base::Lock> g(impl_->lock);
   return (impl_->free_count - impl_->dirty_free) * kPageSize;

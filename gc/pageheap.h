@@ -37,7 +37,8 @@ class PageHeap {
   void free_pages(void* p, std::size_t n, bool release);
 
   // Releases free pages (MADV_DONTNEED, highest first) until at most
-  // keep_dirty_bytes of free memory stay resident. Returns bytes released.
+  // keep_dirty_bytes of free memory stay resident, page by page (a run may
+  // end up part released). Returns bytes released.
   std::size_t scavenge(std::size_t keep_dirty_bytes);
   // Free bytes whose memory is released (Go's HeapReleased).
   std::size_t released_bytes() const;
@@ -69,8 +70,8 @@ class PageHeap {
 
  private:
   // alloc_pages under the lock: the lowest free run that fits (*found_free;
-  // *released_run if it was released), else pages from the top.
-  void* take_pages(std::size_t n, bool* found_free, bool* released_run);
+  // *released_pages of them were released), else pages from the top.
+  void* take_pages(std::size_t n, bool* found_free, std::size_t* released_pages);
   struct Impl;
   std::uintptr_t base_ = 0;
   std::size_t size_ = 0;

@@ -105,6 +105,40 @@ TEST(PageHeap, FreshMeansTheRunReadsAsZero) {
   EXPECT_FALSE(fresh);
 }
 
+// Released is kept per page: a dirty run that joins a released neighbour
+// does not make the neighbour count as resident, and the scavenger releases
+// exactly down to what it is told to keep, splitting a run if it must, from
+// the top, and leaves the pages it keeps with their contents.
+TEST(PageHeap, TheScavengerReleasesPageByPage) {
+  PageHeap h(kReserve);
+  auto* a = static_cast<char*>(h.alloc_pages(8));
+  auto* b = static_cast<char*>(h.alloc_pages(8));
+  ASSERT_EQ(b, a + 8 * kPageSize);
+  std::memset(a, 0x11, 16 * kPageSize);
+  h.free_pages(a, 8, true);  // released
+  EXPECT_EQ(h.released_bytes(), 8 * kPageSize);
+  h.free_pages(b, 8, false);  // dirty, joins a: one run of 16, 8 of them released
+  EXPECT_EQ(h.free_pages_count(), 16u);
+  EXPECT_EQ(h.released_bytes(), 8 * kPageSize);
+  EXPECT_EQ(h.scavenge(8 * kPageSize), 0u);  // 8 resident, 8 kept: nothing to do
+  EXPECT_EQ(h.scavenge(5 * kPageSize), 3 * kPageSize);  // the top 3 of b
+  EXPECT_EQ(h.released_bytes(), 11 * kPageSize);
+  EXPECT_EQ(b[0], 0x11);                        // kept
+  EXPECT_EQ(b[4 * kPageSize], 0x11);            // kept
+  EXPECT_EQ(b[5 * kPageSize], 0);               // released
+  EXPECT_EQ(b[8 * kPageSize - 1], 0);           // released
+  // Reused, part released: not fresh, and the counts follow.
+  bool fresh = true;
+  ASSERT_EQ(h.alloc_pages(16, &fresh), a);
+  EXPECT_FALSE(fresh);
+  EXPECT_EQ(h.released_bytes(), 0u);
+  EXPECT_EQ(h.free_pages_count(), 0u);
+  h.free_pages(a, 16, false);
+  EXPECT_EQ(h.scavenge(0), 16 * kPageSize);  // all of it is resident again
+  EXPECT_EQ(h.released_bytes(), 16 * kPageSize);
+  EXPECT_EQ(h.scavenge(0), 0u);
+}
+
 // The VmFlags line of the mapping in /proc/self/smaps that holds p.
 std::string vm_flags_of(const void* p) {
   auto a = reinterpret_cast<std::uintptr_t>(p);
