@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scripts/lib/soak_watch.py — runs one gort-stress soak and judges it.
 
-  soak_watch.py NAME SECONDS -- COMMAND...
+  soak_watch.py NAME SECONDS [--max-peak-heap-mib N] -- COMMAND...
 
 COMMAND is a gort-stress run with --json. While it runs, its resident set
 (VmRSS from /proc/PID/status) is sampled every second. At the end:
@@ -15,7 +15,11 @@ COMMAND is a gort-stress run with --json. While it runs, its resident set
     not maxima: the mixed workload's heap swings for a few seconds at a
     time (GOGC=10 wants more than half the CPU, so the CPU limiter lets the
     heap run past its goal), and a largest-value rule failed whenever such
-    a swing fell in the second half (docs/RELIABILITY.md, Soak).
+    a swing fell in the second half (docs/RELIABILITY.md, Soak);
+  * with --max-peak-heap-mib, the JSON's peak heap (HeapAlloc sampled every
+    200 ms) at most N MiB: for a run under GOMEMLIMIT, a bound somewhat
+    above the limit (the CPU limiter may let the heap pass it for a while,
+    as Go's does; an accounting or pacing fault goes far past it).
 Prints one line of figures (and the failure reasons); exits 0 or 1.
 """
 import json
@@ -38,10 +42,19 @@ def rss_kib(pid):
 
 
 def main():
-    if len(sys.argv) < 5 or sys.argv[3] != "--":
+    args = sys.argv[1:]
+    max_peak_heap_mib = None
+    if len(args) >= 4 and args[2] == "--max-peak-heap-mib":
+        try:
+            max_peak_heap_mib = float(args[3])
+        except ValueError:
+            print(f"soak_watch.py: --max-peak-heap-mib wants a number, got {args[3]!r}", file=sys.stderr)
+            return 2
+        args = args[:2] + args[4:]
+    if len(args) < 4 or args[2] != "--":
         print(__doc__, file=sys.stderr)
         return 2
-    name, seconds, cmd = sys.argv[1], float(sys.argv[2]), sys.argv[4:]
+    name, seconds, cmd = args[0], float(args[1]), args[3:]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     samples = []  # (seconds since start, KiB)
@@ -73,6 +86,9 @@ def main():
         v = summary.get("verification", {})
         if not v.get("ok") or v.get("failures", 1) != 0:
             problems.append(f"verification failed: {v.get('messages')}")
+        peak_mib = summary.get("peak_heap_bytes", 0) / 2**20
+        if max_peak_heap_mib is not None and peak_mib > max_peak_heap_mib:
+            problems.append(f"peak heap {peak_mib:.0f} MiB above its bound of {max_peak_heap_mib:.0f} MiB")
     warm = seconds / 4
     rest = [kib for (t, kib) in samples if t >= warm]
     early_max = late_max = early_med = late_med = 0
