@@ -234,6 +234,14 @@ void assist_alloc(std::int64_t bytes) {
         work_put(ms.work.data, ms.work.len);  // what is left goes back
         ms.work.len = 0;
         flush_mark_counts(ms);
+        // The pacer counts the work before we leave the markers: the last
+        // one out may end the mark (try_mark_done, below), and the cycle's
+        // end reads the count for the next cycle's expected scan work.
+        // (Counted after it, a cycle whose chain one assist had scanned in
+        // a single burst ended with 0 bytes scanned; the next cycle then
+        // expected 64 KiB, took the heap for growing and let it run 30 MiB
+        // past a 128 MiB limit's goal, and counted the work twice.)
+        pacer_add_scanned(ms.scanned_bytes);
         done = ms.scanned_bytes;
         ms.work.data = nullptr;
         ms.work.cap = 0;
@@ -255,7 +263,6 @@ void assist_alloc(std::int64_t bytes) {
         no_work = true;
         break;
       }
-      pacer_add_scanned(done);
       gp->gc_assist_debt -= std::max<std::int64_t>(done, 1);
     }
     if (!no_work || gp->gc_assist_debt <= 0 || c.phase.load(std::memory_order_acquire) != Phase::mark) return;
