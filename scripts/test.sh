@@ -58,6 +58,8 @@ if ((tsan)); then
   #  - Chan.TokenChain10k, Idle.NoCpuWithManyParkedGoroutinesAndPendingTimers:
   #    10,000 goroutines alive at once are 10,000 TSan fibers, more than GCC
   #    12's TSan runtime can map traces for (or start within the test's 30 s).
+  #    Their 1,000-goroutine twins (Chan.TokenChain1k,
+  #    Idle.NoCpuWithAThousandParkedGoroutinesAndPendingTimers) do run.
   #  - GC.ObjectOnlyInARegisterOfASpinningGoroutineSurvives,
   #    GC.ObjectOnlyInTheUpperHalfOfAYmmRegisterOfASpinningGoroutineSurvives:
   #    they hold a pointer only in a register of a goroutine spinning without
