@@ -68,10 +68,6 @@ if ((tsan)); then
   #    waits forever); in the other, inside the loop's __tsan_atomic32_load,
   #    where the handler records only callee-saved registers and the pointer
   #    is in r11 (caller-saved).
-  #  - GC.HeapPointersAreTracedPrecisely: TSan's code generation leaves an
-  #    interior pointer to the list's last node (&n->value, from the checking
-  #    loop) in r14 of the test body across its final gc::collect(): a
-  #    conservative root, rightly kept; not a runtime fault.
   #  - MapDeathTest.TwoGoroutinesHammeringOneMap: two goroutines write one map
   #    with no synchronisation on purpose, to test the "concurrent map writes"
   #    detection. That is a data race, and TSan rightly reports it whenever it
@@ -81,7 +77,6 @@ if ((tsan)); then
   excluded+='|MapDeathTest\.TwoGoroutinesHammeringOneMap'
   excluded+='|GC\.ObjectOnlyInARegisterOfASpinningGoroutineSurvives'
   excluded+='|GC\.ObjectOnlyInTheUpperHalfOfAYmmRegisterOfASpinningGoroutineSurvives'
-  excluded+='|GC\.HeapPointersAreTracedPrecisely'
   ctest_args=(-R "^($suites)\\." -E "^($excluded)\$" "${ctest_args[@]}")
   # Report every race (not just the first), and fail the test on any.
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0 exitcode=66 second_deadlock_stack=1}
