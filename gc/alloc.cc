@@ -148,8 +148,12 @@ inline void* finish_object(MCache* mc, Span* s, std::uint32_t idx, const TypeInf
 
 void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind) {
   Heap& h = heap();
-  Span* s = h.new_large_span(bytes, type, kind);
+  Span* s = h.new_large_span(bytes, type, kind);  // the pages, zeroed: may take long
   std::int64_t span_bytes = static_cast<std::int64_t>(s->npages) * kPageSize;
+  // No stop of the world (a mark termination) between the span's sweepgen,
+  // its registration and the allocate-black (gc/heap.h, new_large_span).
+  base::NoSuspend ns;
+  h.publish_large_span(s);
   h.live_bytes.fetch_add(span_bytes, std::memory_order_relaxed);
   h.total_alloc.fetch_add(static_cast<std::uint64_t>(span_bytes), std::memory_order_relaxed);
   h.mallocs.fetch_add(1, std::memory_order_relaxed);

@@ -125,15 +125,19 @@ Span* Heap::new_large_span(std::size_t size, const TypeInfo* type, SpanKind kind
   s->elemsize = static_cast<std::uint32_t>(size > UINT32_MAX ? UINT32_MAX : size);
   s->kind = kind;
   s->type = type;
-  s->sweepgen.store(sweepgen.load(std::memory_order_acquire), std::memory_order_relaxed);
-  s->specials_sg.store(s->sweepgen.load(std::memory_order_relaxed), std::memory_order_relaxed);
   // The one slot is handed out at once.
   s->freeindex = 1;
   s->alloc_count = 1;
-  pages.set_span(mem, npages, s);
+  pages.set_span(mem, npages, s);  // span_of finds it only once in_use is set
+  return s;
+}
+
+void Heap::publish_large_span(Span* s) {
+  if (base::lock_depth() == 0) gort::detail::throw_("gc: publish_large_span outside a no-suspend stretch");
+  s->sweepgen.store(sweepgen.load(std::memory_order_acquire), std::memory_order_relaxed);
+  s->specials_sg.store(s->sweepgen.load(std::memory_order_relaxed), std::memory_order_relaxed);
   __atomic_store_n(&s->in_use, true, __ATOMIC_RELEASE);
   register_span(*this, s);
-  return s;
 }
 
 void Heap::free_span(Span* s) {

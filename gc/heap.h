@@ -70,8 +70,15 @@ struct Heap {
   Central* central_for(const TypeInfo& t, int sizeclass);
   // A fresh small span for c (lock of c not held).
   Span* new_small_span(Central* c);
-  // A large span for one object of `size` bytes (zeroed).
+  // A large span for one object of `size` bytes (zeroed), not yet in use:
+  // publish_large_span makes it so. The caller publishes it and allocates
+  // it black (if marking) in one no-suspend stretch (gc/alloc.cc,
+  // alloc_large): a mark termination between the span's sweepgen and its
+  // registration would leave it a sweep behind (the next sweep then waits
+  // for it forever), and one between its registration and the
+  // allocate-black would let this cycle's sweep free it.
   Span* new_large_span(std::size_t size, const TypeInfo* type, SpanKind kind);
+  void publish_large_span(Span* s);
   // Returns a span's pages; the Span struct is recycled.
   void free_span(Span* s);
 };
