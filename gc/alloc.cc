@@ -146,9 +146,15 @@ inline void* finish_object(MCache* mc, Span* s, std::uint32_t idx, const TypeInf
   gort::detail::fatal_("gort::gc::make called from a thread the runtime does not own (allocate from a goroutine)");
 }
 
-void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind) {
+// A large object; for an array (kind array), array_elem and array_count
+// give its header, written before the span is published (no marker can
+// see it before), so that zeroing a large array's reused pages holds up no
+// stop of the world.
+void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind, const TypeInfo* array_elem = nullptr,
+                  std::size_t array_count = 0) {
   Heap& h = heap();
   Span* s = h.new_large_span(bytes, type, kind);  // the pages, zeroed: may take long
+  if (array_elem != nullptr) write_array_header(reinterpret_cast<void*>(s->base), array_elem, array_count);
   std::int64_t span_bytes = static_cast<std::int64_t>(s->npages) * kPageSize;
   // No stop of the world (a mark termination) between the span's sweepgen,
   // its registration and the allocate-black (gc/heap.h, new_large_span).
@@ -200,10 +206,7 @@ void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind) {
   if (sizeclass == 0) {
     if (!array) return alloc_large(bytes, t.trace != nullptr ? &t : nullptr,
                                    t.trace == nullptr ? SpanKind::noscan : SpanKind::typed);
-    base::NoSuspend ns;
-    void* obj = alloc_large(bytes, nullptr, SpanKind::array);
-    write_array_header(obj, &t, array_count);
-    return obj;
+    return alloc_large(bytes, nullptr, SpanKind::array, &t, array_count);
   }
   Central* central = array ? &h.arrays[sizeclass] : h.central_for(t, sizeclass);
   base::NoSuspend ns;

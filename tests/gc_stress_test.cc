@@ -292,6 +292,11 @@ TEST(GCStress, LargeObjectsAllocatedAsCyclesEndSurvive) {
       std::vector<gc::Root<LargeBlob>> blobs(32);
       std::vector<std::uint64_t> blob_stamps(blobs.size());
       gc::Root<LargeNode> chain;  // the last few nodes, linked
+      // A large array of pointers (its header is written before its span is
+      // published), on this goroutine's stack, holding one blob.
+      auto array = gc::make_slice<gc::Ptr<LargeBlob>>(8192);
+      std::size_t array_slot = 0;
+      std::uint64_t array_stamp = 0;
       std::uint64_t n = static_cast<std::uint64_t>(a) << 40;
       auto owns_its_span = [](const void* p) {
         gc::Span* s = gc::heap().span_of(p);
@@ -309,6 +314,15 @@ TEST(GCStress, LargeObjectsAllocatedAsCyclesEndSurvive) {
           b->words[8191] = ~n;
           blobs[i] = b;
           blob_stamps[i] = n;
+          if (k % 16 == 0) {
+            LargeBlob* held = array[array_slot].get();
+            if (held != nullptr && (held->words[0] != array_stamp || held->words[8191] != ~array_stamp)) failures++;
+            array = gc::make_slice<gc::Ptr<LargeBlob>>(8192);
+            if (gc::heap().span_of(array.data()) == nullptr) failures++;
+            array_slot = n % 8192;
+            array[array_slot] = b;
+            array_stamp = n;
+          }
           if (k % 8 == 0) {
             LargeNode* node = gc::make<LargeNode>();
             if (!owns_its_span(node)) failures++;
