@@ -368,7 +368,17 @@ void finish_cycle_stopped(MarkState& ms, bool sweep_now) {
   // gctrace prints the goal this cycle ran to (Go's lastHeapGoal, read
   // before the pacer moves on), not the next one.
   t.goal = c.goal.load(std::memory_order_relaxed);
-  pacer_cycle_end(live, t.stacks, t.heap0, t.heap1);
+  // The mutators' share of the mark (pacer.h): the Ps' time, less the
+  // workers', split between running the program and assisting.
+  double mutator_share = 1.0;
+  if (t.concurrent) {
+    WorkerTimes wt = workers_times();
+    double avail = static_cast<double>(t.mark_term_start - t.mark_start) * t.procs -
+                   static_cast<double>(wt.background_ns + wt.idle_ns);
+    double assist = static_cast<double>(c.assist_ns.load(std::memory_order_relaxed));
+    if (avail > 0 && assist > 0) mutator_share = std::max(avail - assist, 0.0) / avail;
+  }
+  pacer_cycle_end(live, t.stacks, t.heap0, t.heap1, mutator_share);
   t.end = base::nanotime();
 }
 

@@ -12,6 +12,7 @@
 #include "gc/collector.h"
 #include "gc/heap.h"
 #include "gc/limiter.h"
+#include "gc/pacer.h"
 #include "gc/workers.h"
 #include "gort/gort.h"
 
@@ -315,6 +316,29 @@ TEST(GCPacer, AFallingGoalKeepsItsPagesForOneCycle) {
   for (int i = 0; i < 100 && released() - r0 < (std::int64_t{200} << 20); i++)
     gort::sleep(std::chrono::milliseconds(10));
   EXPECT_GE(released() - r0, std::int64_t{200} << 20) << "not released at the second cycle";
+}
+
+// The trigger's runway is what the program allocated during the last mark
+// per unit of the time it ran: a mark it spent mostly assisting (alloc's
+// serial chain: 85% of the mark) does not shrink the runway, which would
+// start the next mark late and make it assist as much again.
+TEST(GCPacer, TheRunwayCountsTheProgramsTimeNotItsAssists) {
+  gc::collect();
+  int old = gc::set_gc_percent(100);
+  gc::Collector& c = gc::collector();
+  constexpr std::int64_t kMarked = 64 << 20, kStart = 100 << 20, kEnd = 110 << 20;
+  // Goal 128 MiB; 10 MiB allocated during the mark, the program running all of it.
+  gc::pacer_cycle_end(kMarked, 0, kStart, kEnd, 1.0);
+  std::int64_t ran_all = c.trigger.load();
+  // The same 10 MiB while it assisted three quarters of the mark.
+  gc::pacer_cycle_end(kMarked, 0, kStart, kEnd, 0.25);
+  std::int64_t assisted = c.trigger.load();
+  std::printf("trigger: %lld MiB when the program ran the whole mark, %lld MiB when it assisted 3/4 of it\n",
+              static_cast<long long>(ran_all >> 20), static_cast<long long>(assisted >> 20));
+  EXPECT_EQ(c.goal.load(), std::int64_t{128} << 20);
+  EXPECT_LT(assisted, ran_all - (std::int64_t{16} << 20));  // runway 11 MiB against 38 (44, capped at 60%)
+  gc::set_gc_percent(old);
+  gc::collect();  // back to pacing from a real mark
 }
 
 // GODEBUG=gcstress=N (gort's knob): a cycle every N allocation slow paths.
