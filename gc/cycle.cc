@@ -373,6 +373,8 @@ void finish_cycle_stopped(MarkState& ms, bool sweep_now) {
   double mutator_share = 1.0;
   if (t.concurrent) {
     WorkerTimes wt = workers_times();
+    t.background_ns = wt.background_ns;
+    t.idle_ns = wt.idle_ns;
     double avail = static_cast<double>(t.mark_term_start - t.mark_start) * t.procs -
                    static_cast<double>(wt.background_ns + wt.idle_ns);
     double assist = static_cast<double>(c.assist_ns.load(std::memory_order_relaxed));
@@ -489,9 +491,6 @@ void mark_termination_on_g0(void* arg) {
   finish_cycle_stopped(ms, false);
   ms.work.release();
   roots_release();
-  WorkerTimes wt = workers_times();
-  t.background_ns = wt.background_ns;
-  t.idle_ns = wt.idle_ns;
   complete_cycle_stopped(t.pause1 + (t.end - t.mark_term_start));
   *static_cast<CycleRecord*>(arg) = CycleRecord{t, collector().cycles.load(std::memory_order_relaxed)};
   stw_start(m);

@@ -103,15 +103,12 @@ std::uint32_t runqgrab(P* victim, P* p, std::uint16_t at, bool steal_runnext) {
   }
 }
 
-}  // namespace
-
 // Only the owner fills runnext; everyone else (thieves, sysmon's rescue)
 // only empties it, by CAS from the goroutine they saw. So runnext, once seen
 // empty by its owner, stays empty until the owner stores into it: a plain
 // release store does, one locked instruction fewer per hand-off (two per
 // channel ping-pong round trip). A full runnext needs the exchange: a thief
 // may be taking the old goroutine at that moment.
-namespace {
 G* put_runnext(P* p, G* gp) {
   if (p->runnext.load(std::memory_order_relaxed) == nullptr) {
     p->runnext.store(gp, std::memory_order_release);
@@ -119,6 +116,7 @@ G* put_runnext(P* p, G* gp) {
   }
   return p->runnext.exchange(gp, std::memory_order_acq_rel);
 }
+
 }  // namespace
 
 void runqput(P* p, G* gp, bool next) {
