@@ -26,7 +26,17 @@ MCache* mcache_create() {
 
 namespace {
 
-void release_span(Heap& h, Span* s) {
+// Moves s's black run, if any, into its mark bits, counting what that marks
+// as this cache's allocated-black bytes (span.h, flush_black).
+void flush_black(MCache* mc, Span* s) {
+  if (std::uint32_t n = s->flush_black(); n != 0) {
+    mc->black_bytes += std::int64_t{n} * s->elemsize;
+    mc->black_objects += n;
+  }
+}
+
+void release_span(Heap& h, MCache* mc, Span* s) {
+  flush_black(mc, s);
   std::int64_t unused = static_cast<std::int64_t>(s->nelems - s->alloc_count);
   if (unused > 0) {
     h.live_bytes.fetch_sub(unused * s->elemsize, std::memory_order_relaxed);
@@ -125,18 +135,14 @@ inline void zero_slot(void* p, std::uint32_t n) {
 
 // Readies slot idx of s, which next_free handed out, and publishes it (for
 // an array: with its header written first).
-inline void* finish_object(MCache* mc, Span* s, std::uint32_t idx, const TypeInfo* array_elem = nullptr,
+inline void* finish_object(Span* s, std::uint32_t idx, const TypeInfo* array_elem = nullptr,
                            std::size_t array_count = 0) {
   auto* p = reinterpret_cast<void*>(s->object_at(idx));
   if (s->needzero) zero_slot(p, s->elemsize);
   if (array_elem != nullptr) write_array_header(p, array_elem, array_count);
   s->publish(idx);
-  // Allocate black while marking: the new object survives this cycle.
-  if (collector().phase.load(std::memory_order_relaxed) != Phase::off) [[unlikely]] {
-    s->mark_new(idx);
-    mc->black_bytes += s->elemsize;
-    mc->black_objects++;
-  }
+  // While the collector marks, the object is black without a mark bit of
+  // its own: it is in its span's black run (span.h, start_black).
   return p;
 }
 
@@ -221,31 +227,47 @@ void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind, const 
       std::uint32_t idx = s->next_free();
       if (idx < s->nelems) {
         mc->nmalloc++;
-        return finish_object(mc, s, idx, array ? &t : nullptr, array_count);
+        return finish_object(s, idx, array ? &t : nullptr, array_count);
       }
       *slot = nullptr;
-      release_span(h, s);
+      release_span(h, mc, s);
     }
     *slot = take_span(h, central);
+    // Allocate black from here on while the mark runs (no stop of the
+    // world, which starts and ends marks, can come between the phase read
+    // and this: a no-suspend stretch).
+    if (col.phase.load(std::memory_order_relaxed) == Phase::mark) (*slot)->start_black();
   }
 }
 
 }  // namespace
 
+namespace {
+template <class F>
+void for_each_cached_span(MCache* mc, F f) {
+  for (Span*& s : mc->noscan)
+    if (s != nullptr) f(s);
+  for (std::uint32_t i = 0; i < mc->ntyped; i++)
+    if (mc->typed[i] != nullptr) f(mc->typed[i]);
+  for (Span*& s : mc->arrays)
+    if (s != nullptr) f(s);
+}
+}  // namespace
+
+void mcache_start_black(MCache* mc) {
+  for_each_cached_span(mc, [](Span*& s) { s->start_black(); });
+}
+
+void mcache_flush_black(MCache* mc) {
+  for_each_cached_span(mc, [mc](Span*& s) { flush_black(mc, s); });
+}
+
 void mcache_release_all(MCache* mc) {
   Heap& h = heap();
-  for (Span*& s : mc->noscan) {
-    if (s != nullptr) release_span(h, s);
+  for_each_cached_span(mc, [&](Span*& s) {
+    release_span(h, mc, s);
     s = nullptr;
-  }
-  for (std::uint32_t i = 0; i < mc->ntyped; i++) {
-    if (mc->typed[i] != nullptr) release_span(h, mc->typed[i]);
-    mc->typed[i] = nullptr;
-  }
-  for (Span*& s : mc->arrays) {
-    if (s != nullptr) release_span(h, s);
-    s = nullptr;
-  }
+  });
   h.mallocs.fetch_add(mc->nmalloc, std::memory_order_relaxed);
   mc->nmalloc = 0;
   collector().marked_bytes.fetch_add(mc->black_bytes, std::memory_order_relaxed);
@@ -276,7 +298,7 @@ void* alloc_object(const TypeInfo& t) {
           std::uint32_t idx = s->next_free();
           if (idx < s->nelems) [[likely]] {
             mc->nmalloc++;
-            return finish_object(mc, s, idx);
+            return finish_object(s, idx);
           }
         }
       }

@@ -264,14 +264,17 @@ void print_trace(const CycleTimes& t, std::uint32_t n, double cpu_fraction) {
 
 // ---- the cycle -------------------------------------------------------------------------
 
-void release_all_caches() {
+template <class F>
+void for_each_mcache(F f) {
   using namespace gort::detail;
   Sched& s = sched();
   for (std::int32_t i = 0; i < s.nallp; i++) {
     P* p = s.allp[i];
-    if (p != nullptr && p->mcache != nullptr) mcache_release_all(p->mcache);
+    if (p != nullptr && p->mcache != nullptr) f(p->mcache);
   }
 }
+
+void release_all_caches() { for_each_mcache(mcache_release_all); }
 
 std::atomic<std::uint32_t> g_started{0};  // cycles begun (Go's work.cycles)
 
@@ -342,6 +345,9 @@ void finish_cycle_stopped(MarkState& ms, bool sweep_now) {
   flush_mark_counts(ms);
   set_barrier(false);
   c.phase.store(Phase::mark_termination, std::memory_order_release);
+  // The cached spans' black runs into their mark bits: from here on the
+  // mark bits alone say what lives (checkmark, tests, the sweep).
+  for_each_mcache(mcache_flush_black);
   if (g_testing_after_mark != nullptr) g_testing_after_mark();
   t.checkmark_ns = 0;
   if (c.settings.checkmark) {
@@ -447,6 +453,7 @@ void start_cycle_on_g0(void* arg) {
   pacer_cycle_start(t.heap0);
   assist_cycle_start();
   c.phase.store(Phase::mark, std::memory_order_release);
+  for_each_mcache(mcache_start_black);  // allocate black (gc/span.h)
   set_barrier(true);
   trace::heap_counters(t.heap0, c.goal.load(std::memory_order_relaxed));
   trace::gc_phase(trace::GcPhase::mark);

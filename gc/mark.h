@@ -110,12 +110,13 @@ inline bool find_slot(std::uintptr_t addr, Span** out_s, std::uint32_t* out_idx)
   *out_idx = s->index_of(addr);
   return true;
 }
-// Whether the object containing addr is marked (false if addr is in none).
-// A marked slot is an allocated one (the sweep clears the marks).
+// Whether the object containing addr is marked or allocated black (false
+// if addr is in none). A marked slot is an allocated one (the sweep clears
+// the marks).
 inline bool object_marked(std::uintptr_t addr) {
   Span* s;
   std::uint32_t idx;
-  return find_slot(addr, &s, &idx) && s->marked(idx);
+  return find_slot(addr, &s, &idx) && s->marked_or_black(idx);
 }
 // The start of the allocated object containing addr, or 0.
 std::uintptr_t object_base(std::uintptr_t addr);

@@ -28,6 +28,12 @@ struct MCache {
 };
 
 MCache* mcache_create();
+// As a mark starts (world stopped): every cached span allocates black from
+// here on (gc/span.h, start_black).
+void mcache_start_black(MCache* c);
+// As the mark ends (world stopped): every cached span's black run into its
+// mark bits, before anything reads them as the mark's verdict.
+void mcache_flush_black(MCache* c);
 // Returns every cached span to the heap, giving back the bytes of the slots
 // it did not hand out. World stopped, or by the owning P.
 void mcache_release_all(MCache* c);

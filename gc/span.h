@@ -101,36 +101,65 @@ struct Span {
   bool marked(std::uint32_t idx) const {
     return (mark_bits[idx / 64].load(std::memory_order_relaxed) >> (idx % 64) & 1) != 0;
   }
-  // Sets the mark bit; true if this call set it.
+  // Sets the mark bit; true if this call set it (false for a slot already
+  // marked or allocated black).
   bool try_mark(std::uint32_t idx) {
     std::atomic<std::uint64_t>& w = mark_bits[idx / 64];
     std::uint64_t bit = std::uint64_t{1} << (idx % 64);
     if ((w.load(std::memory_order_relaxed) & bit) != 0) return false;
+    if (allocated_black(idx)) return false;
     return (w.fetch_or(bit, std::memory_order_relaxed) & bit) == 0;
   }
 
-  // Allocate-black, by the span's owner (the P whose cache holds it) while
-  // the collector marks: sets the mark bit of slot idx, just handed out.
-  // A marker writes a mark word only to mark an allocated, unmarked slot.
-  // The allocated slots of idx's word, other than idx, are those the last
-  // sweep left (alloc_bits) and those handed out since, which are all below
-  // idx (the cursor only moves up between sweeps) — some before this mark
-  // began, and unmarked until a marker reaches them. Once every one of them
-  // reads as marked, no marker can write the word but to set idx's own bit
-  // (one led to idx by a stale word), so a plain store of the word loses no
-  // marker's bit; otherwise a locked OR. Every word a span fills during the
-  // mark is then written with plain stores, where a locked OR (Go's
-  // atomic.Or8 in gcmarknewobject) was the largest cost of allocating while
-  // marking: a third of alloc_object's samples in binary-trees.
-  void mark_new(std::uint32_t idx) {
-    std::atomic<std::uint64_t>& w = mark_bits[idx / 64];
-    const std::uint32_t i = idx % 64;
-    const std::uint64_t bit = std::uint64_t{1} << i;
-    const std::uint64_t below = i == 0 ? 0 : ~std::uint64_t{0} >> (64 - i);
-    const std::uint64_t others = (alloc_bits[idx / 64] | below) & ~bit;
-    std::uint64_t cur = w.load(std::memory_order_relaxed);
-    if ((others & ~cur) == 0) w.store(cur | bit, std::memory_order_relaxed);
-    else w.fetch_or(bit, std::memory_order_relaxed);
+  // Allocate-black by range. While the collector marks, every slot a cache
+  // hands out from this span is black: it survives the cycle and is never
+  // scanned (what is stored into it goes through the write barrier). Rather
+  // than set each new object's mark bit as it is handed out (a locked OR per
+  // object while other slots of the word are unmarked: the largest cost of
+  // allocating while marking), the owner notes where the black run starts:
+  // the slots in [black_from, freeindex) that the last sweep left free
+  // (alloc bit clear) are exactly those handed out since, and they count as
+  // marked. A marker asks allocated_black() before it sets a bit. When the
+  // span leaves its cache, and at mark termination for every cached span,
+  // flush_black() moves the run into mark_bits (one locked OR per 64 slots)
+  // and clears black_from; a marker that then reads kNoBlack (acquire) sees
+  // the bits. A marker with a stale view only marks and scans a black object
+  // it need not have: extra work, never a miss.
+  static constexpr std::uint32_t kNoBlack = UINT32_MAX;
+  std::atomic<std::uint32_t> black_from{kNoBlack};
+
+  // By the owner, as the mark starts (world stopped) or as the span enters
+  // its cache during the mark.
+  void start_black() { black_from.store(freeindex, std::memory_order_release); }
+
+  bool allocated_black(std::uint32_t idx) const {
+    return idx >= black_from.load(std::memory_order_acquire) && idx < __atomic_load_n(&freeindex, __ATOMIC_ACQUIRE) &&
+           (alloc_bits[idx / 64] >> (idx % 64) & 1) == 0;
+  }
+
+  // Marked, or allocated black and not yet flushed: what "marked" means to
+  // a marker during the mark.
+  bool marked_or_black(std::uint32_t idx) const { return marked(idx) || allocated_black(idx); }
+
+  // By the owner (or with the world stopped): the black run into mark_bits.
+  // Returns how many slots this set (a marker may have set some already).
+  std::uint32_t flush_black() {
+    const std::uint32_t from = black_from.load(std::memory_order_relaxed);
+    if (from == kNoBlack) return 0;
+    const std::uint32_t to = freeindex;
+    std::uint32_t set = 0;
+    for (std::uint32_t w = from / 64; std::uint64_t{w} * 64 < to; w++) {
+      const std::uint32_t lo = w * 64 > from ? w * 64 : from;
+      const std::uint32_t hi = to - w * 64 >= 64 ? w * 64 + 64 : to;
+      if (lo >= hi) continue;
+      std::uint64_t run = hi - lo >= 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << (hi - lo)) - 1) << (lo % 64);
+      run &= ~alloc_bits[w];
+      if (run == 0) continue;
+      std::uint64_t old = mark_bits[w].fetch_or(run, std::memory_order_relaxed);
+      set += static_cast<std::uint32_t>(__builtin_popcountll(run & ~old));
+    }
+    black_from.store(kNoBlack, std::memory_order_release);
+    return set;
   }
 
   // The next free slot, or nelems when the span is full. The slot counts as

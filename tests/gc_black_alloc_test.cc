@@ -1,5 +1,6 @@
-// tests/gc_black_alloc_test.cc — allocate-black: objects handed out while
-// the collector marks survive the cycle without being reached by a marker.
+// tests/gc_black_alloc_test.cc — allocate-black by range (gc/span.h,
+// black_from): objects handed out while the collector marks survive the
+// cycle without a mark bit of their own until their span's run is flushed.
 //
 // The marker is driven step by step (gc/testing.h) with gccheckmark and
 // poison mode on, and one P, so that the goroutine that allocates during
@@ -7,11 +8,12 @@
 // is kept only on that goroutine's stack, which was scanned before the
 // object existed: nothing but allocate-black can keep it. Three ways a slot
 // is handed out during a mark, one test each:
-//   - from a span the cache held when the mark began;
-//   - from a span the cache takes during the mark;
-//   - from spans filled and let go during the mark, then from the next ones.
-// (Written for a by-range version of allocate-black, where each case was a
-// separate piece of code: see gc/README.md, "Collection".)
+//   - from a span the cache held when the mark began (start_black at the
+//     start pause);
+//   - from a span the cache takes during the mark (start_black in the slow
+//     path);
+//   - from spans filled and let go during the mark (their runs flushed into
+//     the mark bits as they leave the cache), then from the next ones.
 #include <gtest/gtest.h>
 
 #include <array>
