@@ -238,7 +238,16 @@ TEST(GCPacer, ShrinkingHeapGivesMemoryBackToTheOS) {
   std::int64_t small = rss_bytes();
   std::printf("RSS with 1 GiB live: %lld MiB; after dropping to 20 MiB: %lld MiB\n",
               static_cast<long long>(big >> 20), static_cast<long long>(small >> 20));
-  EXPECT_LT(small, std::int64_t{120} << 20);
+  // Under ASan the process also keeps the shadow of every heap page it
+  // touched (an eighth of the peak: ~140 MiB here, on an AMD EPYC VM; the
+  // Xeon VM of the earlier sessions did not count it). The bound itself is
+  // checked by the plain build (33 MiB there).
+#if defined(__SANITIZE_ADDRESS__)
+  const std::int64_t bound = (std::int64_t{120} << 20) + big / 8;
+#else
+  const std::int64_t bound = std::int64_t{120} << 20;
+#endif
+  EXPECT_LT(small, bound);
   gort::debug::MemStats m;
   gort::debug::read_mem_stats(m);
   EXPECT_GT(m.heap_released, std::uint64_t{800} << 20);
