@@ -242,18 +242,6 @@ void* alloc_large(std::size_t bytes, const TypeInfo* type, SpanKind kind, const 
 
 }  // namespace
 
-namespace {
-template <class F>
-void for_each_cached_span(MCache* mc, F f) {
-  for (Span*& s : mc->noscan)
-    if (s != nullptr) f(s);
-  for (std::uint32_t i = 0; i < mc->ntyped; i++)
-    if (mc->typed[i] != nullptr) f(mc->typed[i]);
-  for (Span*& s : mc->arrays)
-    if (s != nullptr) f(s);
-}
-}  // namespace
-
 void mcache_start_black(MCache* mc) {
   for_each_cached_span(mc, [](Span*& s) { s->start_black(); });
 }

@@ -27,6 +27,17 @@ struct MCache {
   std::int64_t black_objects = 0;
 };
 
+// Calls f(Span*&) for every span c holds (the reference lets f drop it).
+template <class F>
+void for_each_cached_span(MCache* c, F f) {
+  for (Span*& s : c->noscan)
+    if (s != nullptr) f(s);
+  for (std::uint32_t i = 0; i < c->ntyped; i++)
+    if (c->typed[i] != nullptr) f(c->typed[i]);
+  for (Span*& s : c->arrays)
+    if (s != nullptr) f(s);
+}
+
 MCache* mcache_create();
 // As a mark starts (world stopped): every cached span allocates black from
 // here on (gc/span.h, start_black).

@@ -112,12 +112,9 @@ void read_mem_stats_stopped(void* arg) {
     if (p == nullptr || p->mcache == nullptr) continue;
     MCache* mc = p->mcache;
     mallocs += mc->nmalloc;
-    auto add_free = [&cached_free](const Span* sp) {
-      if (sp != nullptr) cached_free += std::uint64_t{sp->nelems - sp->alloc_count} * sp->elemsize;
-    };
-    for (Span* sp : mc->noscan) add_free(sp);
-    for (Span* sp : mc->arrays) add_free(sp);
-    for (std::uint32_t t = 0; t < mc->ntyped; t++) add_free(mc->typed[t]);
+    for_each_cached_span(mc, [&cached_free](Span*& sp) {
+      cached_free += std::uint64_t{sp->nelems - sp->alloc_count} * sp->elemsize;
+    });
   }
   std::int64_t live = h.live_bytes.load(std::memory_order_relaxed);
   std::uint64_t heap_alloc = live > 0 && static_cast<std::uint64_t>(live) > cached_free

@@ -16,20 +16,14 @@
 #include "gc/testing.h"
 #include "gort/gort.h"
 #include "checked_slot.h"
+#include "intact_obj.h"
 #include "test_util.h"
 
 namespace gc = gort::gc;
 
 namespace {
 
-struct Obj {
-  gc::Ptr<Obj> f;
-  std::int64_t value = 0;
-  std::int64_t check = 0;
-  explicit Obj(std::int64_t v = 0) : value(v), check(~v) {}
-  bool intact() const { return check == ~value; }
-  void trace(gc::Tracer& t) const { t(f); }
-};
+using Obj = gort_test::IntactObj<>;
 
 std::uintptr_t hide(const void* p) { return ~reinterpret_cast<std::uintptr_t>(p); }
 template <class T>

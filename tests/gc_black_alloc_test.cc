@@ -26,23 +26,16 @@
 #include "gc/heap.h"
 #include "gc/testing.h"
 #include "gort/gort.h"
+#include "intact_obj.h"
 #include "test_util.h"
 
 namespace gc = gort::gc;
 
 namespace {
 
-// Each test allocates its own type, so that the cache holds a span of it
-// only where the test says.
+// Each test allocates its own type (intact_obj.h's Tag).
 template <int Tag>
-struct Obj {
-  gc::Ptr<Obj> f;
-  std::int64_t value = 0;
-  std::int64_t check = 0;
-  explicit Obj(std::int64_t v = 0) : value(v), check(~v) {}
-  bool intact() const { return check == ~value; }
-  void trace(gc::Tracer& t) const { t(f); }
-};
+using Obj = gort_test::IntactObj<Tag>;
 
 // Runs body(step) on a goroutine B while this goroutine drives one cycle:
 // B runs up to its first step(), the cycle begins and B's stack is scanned,
