@@ -49,11 +49,15 @@ fi
 if ((tsan)); then
   # Only the test programs of the subset are built (docs/SANITIZERS.md).
   gort_build_targets gort-test-sched gort-test-chan gort-test-select gort-test-sync gort-test-time \
-    gort-test-map gort-test-map-death gort-test-sync-map gort-test-gc
+    gort-test-map gort-test-map-death gort-test-sync-map gort-test-gc \
+    gort-test-gc-barrier gort-test-gc-black-alloc gort-test-gc-wbbuf-stress gort-test-gc-finalizer \
+    gort-test-gc-slice gort-test-gc-string gort-test-gc-stats gort-test-map-gc
   # The suites of those programs (each name is unique to its program).
   suites='Blocking|Fairness|Go|Gomaxprocs|Idle|Sched|Stealing|StopTheWorld|Systemstack|Yield'
   suites+='|Chan|Select|SelectFairness|Cond|Mutex|Once|RWMutex|WaitGroup|Sleep|Timer'
   suites+='|Map|MapDeathTest|SyncMap|SyncMapGC|SyncMapGCDeathTest|GC'
+  suites+='|GCBarrier|GCBarrierDeathTest|GCAllocateBlack|GCBarrierBuffer|GCFinalizer|GCFinalizerDeathTest'
+  suites+='|GCWeak|GCSlice|GCString|GCStats|GCStatsDeathTest|GCTraceback|MapGC|MapGCDeathTest'
   # Not run under TSan (docs/SANITIZERS.md, "Not run under TSan, and why"):
   #  - Chan.TokenChain10k, Idle.NoCpuWithManyParkedGoroutinesAndPendingTimers:
   #    10,000 goroutines alive at once are 10,000 TSan fibers, more than GCC
@@ -73,7 +77,18 @@ if ((tsan)); then
   #    detection. That is a data race, and TSan rightly reports it whenever it
   #    sees it before the runtime's detector throws, so the death message no
   #    longer starts with "fatal error" (it did in one of the runs made for this).
+  #  - GCBarrierDeathTest.DijkstraScenarioFailsWithoutTheBarrier,
+  #    GCBarrierDeathTest.ChannelScenarioFailsWithoutShading,
+  #    MapGCDeathTest.TheBlackBucketScenarioFailsWithoutTheBarrier: they break
+  #    the barrier on purpose and expect gccheckmark to find the object the
+  #    mark then misses. In the TSan build they fail to die: the object is
+  #    kept anyway. Under ASan they are skipped because instrumented frames
+  #    keep stale copies of the pointer on a scanned stack; the same is the
+  #    likely cause here (not proven). Their barrier-on twins do run.
   excluded='Chan\.TokenChain10k|Idle\.NoCpuWithManyParkedGoroutinesAndPendingTimers'
+  excluded+='|GCBarrierDeathTest\.DijkstraScenarioFailsWithoutTheBarrier'
+  excluded+='|GCBarrierDeathTest\.ChannelScenarioFailsWithoutShading'
+  excluded+='|MapGCDeathTest\.TheBlackBucketScenarioFailsWithoutTheBarrier'
   excluded+='|MapDeathTest\.TwoGoroutinesHammeringOneMap'
   excluded+='|GC\.ObjectOnlyInARegisterOfASpinningGoroutineSurvives'
   excluded+='|GC\.ObjectOnlyInTheUpperHalfOfAYmmRegisterOfASpinningGoroutineSurvives'
