@@ -3,7 +3,8 @@
 //
 //   * the thread limit (Go's debug.SetMaxThreads / checkmcount);
 //   * GC allocation and map writes off the runtime's threads or inside
-//     gort::blocking; blocking operations from a thread the runtime does not own;
+//     gort::blocking; blocking operations from a thread the runtime does not own
+//     or on the system stack (g0);
 //   * gc::Root holding pointers that are not into the GC heap (allowed);
 //   * out of memory (a huge allocation).
 //
@@ -240,6 +241,53 @@ TEST(MisuseDeathTest, SleepOnAForeignThread) {
 
 TEST(MisuseDeathTest, CollectOnAForeignThread) {
   EXPECT_EXIT(on_foreign_thread([] { gc::collect(); }), ExitedWithCode(2),
+              StartsWith("fatal error: gort::gc::collect must be called from a goroutine\n"));
+}
+
+// The system stack (g0): what gort::detail::systemstack runs must not block
+// (Go throws when a goroutine's park is asked for on g0). Each blocking
+// operation there is the same clear fatal error as on a foreign thread, not
+// a switch away from g0.
+template <class F>
+void on_system_stack(F fn) {
+  gort::detail::systemstack([](void* a) { (*static_cast<F*>(a))(); }, &fn);
+}
+
+TEST(MisuseDeathTest, ChannelReceiveBlockingOnTheSystemStack) {
+  EXPECT_EXIT(
+      {
+        auto c = gort::make_chan<int>();
+        on_system_stack([&] { c.recv(); });
+      },
+      ExitedWithCode(2), StartsWith("fatal error: gort: channel operation blocks outside a goroutine\n"));
+}
+
+TEST(MisuseDeathTest, SelectBlockingOnTheSystemStack) {
+  EXPECT_EXIT(
+      {
+        auto c = gort::make_chan<int>();
+        on_system_stack([&] { gort::select(gort::case_recv(c, [] {})); });
+      },
+      ExitedWithCode(2), StartsWith("fatal error: gort: select blocks outside a goroutine\n"));
+}
+
+TEST(MisuseDeathTest, ContendedMutexOnTheSystemStack) {
+  EXPECT_EXIT(
+      {
+        gort::Mutex mu;
+        mu.lock();
+        on_system_stack([&] { mu.lock(); });
+      },
+      ExitedWithCode(2), StartsWith("fatal error: gort: sync primitive blocks outside a goroutine\n"));
+}
+
+TEST(MisuseDeathTest, SleepOnTheSystemStack) {
+  EXPECT_EXIT(on_system_stack([] { gort::sleep(std::chrono::milliseconds(1)); }), ExitedWithCode(2),
+              StartsWith("fatal error: gort::sleep called outside a goroutine\n"));
+}
+
+TEST(MisuseDeathTest, CollectOnTheSystemStack) {
+  EXPECT_EXIT(on_system_stack([] { gc::collect(); }), ExitedWithCode(2),
               StartsWith("fatal error: gort::gc::collect must be called from a goroutine\n"));
 }
 
