@@ -34,11 +34,17 @@ void Sema::acquire(int reason) {
     if (count_.compare_exchange_weak(c, c - 1, std::memory_order_acquire)) return;
   }
   base::lock_word(lock_);
+  // A token released since the look above. The lock keeps releases out, not
+  // the lock-free takes above: take it with a CAS, as they do. (A plain
+  // store of c - 1 here overwrote a take made between the load and the
+  // store, so two acquirers got through on one decrement: one holder too
+  // many, an RWMutex reader beside its writer in the TSan build.)
   c = count_.load(std::memory_order_relaxed);
-  if (c > 0) {
-    count_.store(c - 1, std::memory_order_relaxed);
-    base::unlock_word(lock_);
-    return;
+  while (c > 0) {
+    if (count_.compare_exchange_weak(c, c - 1, std::memory_order_acquire)) {
+      base::unlock_word(lock_);
+      return;
+    }
   }
   G* gp = getg();
   if (gp == nullptr) {
