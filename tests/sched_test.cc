@@ -587,7 +587,17 @@ void no_cpu_with_parked_goroutines(int parked) {
   std::int64_t used = cpu_used_while([&] { wake.recv(); });  // main blocked in a channel receive ~300 ms
   ::testing::Test::RecordProperty("idle_cpu_us", std::to_string(used / 1000));
   std::printf("CPU used with %d parked goroutines, GOMAXPROCS=4, ~300 ms: %.2f ms\n", parked, used / 1e6);
-  EXPECT_LT(used, 30'000'000) << "an idle runtime burns CPU (" << used / 1e6 << " ms)";
+#if defined(__SANITIZE_THREAD__)
+  // The process's CPU includes ThreadSanitizer's own runtime: in the TSan
+  // build the 1,000-goroutine form used 1-18 ms alone (8 runs) and 40 ms in
+  // one clean-clone CI, beside another TSan test (2026-12-02). A spinning
+  // thread would still use most of the ~300 ms; the plain build keeps the
+  // 30 ms bound.
+  constexpr std::int64_t kBound = 100'000'000;
+#else
+  constexpr std::int64_t kBound = 30'000'000;
+#endif
+  EXPECT_LT(used, kBound) << "an idle runtime burns CPU (" << used / 1e6 << " ms)";
   far.stop();
   release.close();
   wg.wait();
