@@ -26,25 +26,29 @@ bool sema_commit(G*, void* arg) {
   return true;
 }
 
+// Takes a token if the count has one, by CAS: other acquirers take tokens
+// without the lock, so no path may decrement with a plain store.
+bool take_token(std::atomic<std::uint32_t>& count) {
+  std::uint32_t c = count.load(std::memory_order_relaxed);
+  while (c > 0) {
+    if (count.compare_exchange_weak(c, c - 1, std::memory_order_acquire)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void Sema::acquire(int reason) {
-  std::uint32_t c = count_.load(std::memory_order_relaxed);
-  while (c > 0) {
-    if (count_.compare_exchange_weak(c, c - 1, std::memory_order_acquire)) return;
-  }
+  if (take_token(count_)) return;
   base::lock_word(lock_);
   // A token released since the look above. The lock keeps releases out, not
-  // the lock-free takes above: take it with a CAS, as they do. (A plain
-  // store of c - 1 here overwrote a take made between the load and the
-  // store, so two acquirers got through on one decrement: one holder too
-  // many, an RWMutex reader beside its writer in the TSan build.)
-  c = count_.load(std::memory_order_relaxed);
-  while (c > 0) {
-    if (count_.compare_exchange_weak(c, c - 1, std::memory_order_acquire)) {
-      base::unlock_word(lock_);
-      return;
-    }
+  // the lock-free takes: take it the same way. (A plain store of c - 1 here
+  // overwrote a take made between its load and store, so two acquirers got
+  // through on one token: an RWMutex reader beside its writer in the TSan
+  // build.)
+  if (take_token(count_)) {
+    base::unlock_word(lock_);
+    return;
   }
   G* gp = getg();
   if (gp == nullptr) {

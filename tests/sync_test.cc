@@ -23,9 +23,9 @@ using gort::make_chan;
 // acquire is eventually served (a lost token ends in the deadlock report).
 // Acquirers race on both paths: the lock-free take of a positive count and
 // the take under the semaphore's lock, which must not overwrite a
-// concurrent lock-free take (a plain store there made phantom tokens: in
-// the TSan build, RWMutex.WriterExcludesEveryone let readers in beside a
-// writer, 103 violations in one run).
+// concurrent lock-free take (a plain store there let two acquirers through
+// on one token: in the TSan build, RWMutex.WriterExcludesEveryone let
+// readers in beside a writer, 103 violations in one run).
 TEST(Sema, TokensAreNeitherDuplicatedNorLost) {
   constexpr int kTokens = 3, kGoroutines = 16, kIters = 20000;
   gort::detail::Sema sem;
