@@ -12,26 +12,24 @@
 // goroutine's stack holding another context's values: heap addresses the
 // goroutine never had.
 //
-// For the collector that is only conservative retention, except under
-// gccheckmark, whose strict stack pass holds every word a goroutine wrote
+// The collector scans stacks conservatively, so such a word keeps the object
+// it points at alive for as long as the goroutine leaves it there: a parked
+// goroutine can hold a dead object (and its finalizer) for ever. And
+// gccheckmark's strict stack pass, which holds every word a goroutine wrote
 // after its stack was scanned to be a pointer it got legitimately (and so
-// marked). It found such words (addresses of dead objects in the xsave area
-// of _dl_runtime_resolve_xsavec, gort-stress finalizers --verify). So while
-// gccheckmark is on, every resume clears the caller-saved registers.
+// marked), reports them as misses. Both were seen: addresses of dead objects
+// in the xsave area of _dl_runtime_resolve_xsavec (gort-stress finalizers
+// --verify), and two finalizers that never ran in a stress run without
+// gccheckmark (docs/RELIABILITY.md). So every resume clears the caller-saved
+// registers (sched/proc.cc, on_resume). The cost, measured on an AMD EPYC
+// VM: about 3 ns per resume through a channel (ping-pong round trip +5-9%),
+// none measurable in a yield (bench/README.md, "Register scrub").
 #pragma once
 
 namespace gort::base {
 
-// Set by the collector at the start of each cycle (gccheckmark on or off).
-inline bool g_scrub_registers_on_resume = false;
-
 // Zeroes the caller-saved general registers and the vector registers.
 // Declared clobbered, so nothing the caller needs lives in them.
 void scrub_caller_saved_registers();
-
-inline void scrub_registers_if_checking() {
-  if (__atomic_load_n(&g_scrub_registers_on_resume, __ATOMIC_RELAXED)) [[unlikely]]
-    scrub_caller_saved_registers();
-}
 
 }  // namespace gort::base

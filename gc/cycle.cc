@@ -37,7 +37,6 @@
 #include "sched/sched.h"
 #include "gort/sched.h"
 #include "gort/sync.h"
-#include "base/scrub.h"
 #include "gc/special.h"
 #include "gc/specials_table.h"
 #include "gc/stackscan.h"
@@ -446,9 +445,6 @@ void start_cycle_on_g0(void* arg) {
   c.marked_bytes.store(0, std::memory_order_relaxed);
   c.marked_objects.store(0, std::memory_order_relaxed);
   c.assist_ns.store(0, std::memory_order_relaxed);
-  // Under gccheckmark no goroutine may carry another context's registers
-  // onto its stack (base/scrub.h).
-  __atomic_store_n(&base::g_scrub_registers_on_resume, c.settings.checkmark, __ATOMIC_RELAXED);
   t.concurrent = !c.settings.stoptheworld && !testing_manual();
   pacer_cycle_start(t.heap0);
   assist_cycle_start();

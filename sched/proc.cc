@@ -81,7 +81,7 @@ void finish_resume(Transfer t) {
 
 void on_resume(Transfer t) {
   finish_resume(t);
-  base::scrub_registers_if_checking();
+  base::scrub_caller_saved_registers();
 }
 
 }  // namespace

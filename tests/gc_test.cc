@@ -254,6 +254,86 @@ TEST(GC, ObjectOnlyInARegisterAcrossABlockingCallSurvives) {
   EXPECT_TRUE(ok.load());
 }
 
+#if defined(__x86_64__)
+// Leaves the (inverted) hidden pointer in xmm8-xmm15, both halves, and
+// returns: the registers are caller-saved, so nothing is owed to the caller,
+// and they keep the address until someone writes them.
+[[gnu::noinline]] void leave_in_vector_registers(std::uintptr_t hidden) {
+  asm volatile(
+      "mov %[h], %%rax\n\t"
+      "not %%rax\n\t"
+      "movq %%rax, %%xmm8\n\t"
+      "punpcklqdq %%xmm8, %%xmm8\n\t"
+      "movdqa %%xmm8, %%xmm9\n\t movdqa %%xmm8, %%xmm10\n\t movdqa %%xmm8, %%xmm11\n\t"
+      "movdqa %%xmm8, %%xmm12\n\t movdqa %%xmm8, %%xmm13\n\t movdqa %%xmm8, %%xmm14\n\t"
+      "movdqa %%xmm8, %%xmm15\n\t"
+      "xor %%eax, %%eax\n\t"
+      :
+      : [h] "r"(hidden)
+      : "rax", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+}
+
+// Stores xmm8-xmm15 into out[0..15] without having written them, as a
+// variadic function's register save area, the dynamic linker's lazy-binding
+// trampoline (xsave) or a signal frame does.
+[[gnu::noinline]] void store_vector_registers(std::uint64_t* out) {
+  asm volatile(
+      "movdqu %%xmm8, 0(%0)\n\t movdqu %%xmm9, 16(%0)\n\t movdqu %%xmm10, 32(%0)\n\t"
+      "movdqu %%xmm11, 48(%0)\n\t movdqu %%xmm12, 64(%0)\n\t movdqu %%xmm13, 80(%0)\n\t"
+      "movdqu %%xmm14, 96(%0)\n\t movdqu %%xmm15, 112(%0)\n\t"
+      :
+      : "r"(out)
+      : "memory");
+}
+#endif
+
+TEST(GC, AnotherGoroutinesLeftoverRegistersKeepNothingAlive) {
+  // A context switch restores only the callee-saved registers; the others
+  // arrive holding what the previous context left. Goroutine A leaves an
+  // object's address in xmm8-15 and exits; B, resumed next on the same
+  // thread, stores those registers into a live frame and parks. Every
+  // resume clears the caller-saved registers (base/scrub.h), so B holds
+  // none of A's values and the object, dead, is collected. Without the
+  // scrub B's frame keeps it alive (a finalizer would never run).
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "x86-64 only";
+#else
+  poison_on();
+  gort_test::ScopedGomaxprocs one(1);  // A and B take turns on one thread
+  auto ready = gort::make_chan<int>(), wake = gort::make_chan<int>(),
+       spilled = gort::make_chan<int>(), go_on = gort::make_chan<int>();
+  std::uintptr_t seen = 0;
+  gort::go([&] {  // B
+    ready.send(1);
+    wake.recv();  // resumed by the scheduler right after A exits
+    alignas(16) std::uint64_t words[16];
+    store_vector_registers(words);
+    int found = 0;
+    for (std::uint64_t w : words) {
+      std::uint64_t inverted = ~w;  // compared hidden: B never forms the address
+      asm volatile("" : "+r"(inverted));
+      found += inverted == seen;
+    }
+    spilled.send(found);
+    go_on.recv();  // parked, words[] live in this frame
+    asm volatile("" : : "r"(words) : "memory");
+  });
+  ready.recv();  // B is parked in wake.recv() before A starts
+  gort::go([&] {  // A
+    seen = []() __attribute__((noinline)) { return hide(gc::make<Node>(77)); }();
+    wake.send(1);  // B runnable; A runs on (one P)
+    leave_in_vector_registers(seen);
+  });
+  int found = spilled.recv();
+  EXPECT_EQ(found, 0) << "B's registers held A's pointer";
+  scrub_stack();
+  gc::collect();
+  gc::collect();
+  EXPECT_FALSE(allocated(seen)) << "kept alive by a register B never set";
+  go_on.send(1);
+#endif
+}
+
 TEST(GC, ObjectOnlyInARootHandleSurvives) {
   poison_on();
   static gc::Root<Node>* global = nullptr;
