@@ -470,11 +470,12 @@ void start_cycle_on_g0(void* arg) {
     return;
   }
   t.mark_start = base::nanotime();
-  t.pause1 = t.mark_start - t.start;
   if (t.concurrent) {
     roots_reset(a->expect + 1);
     workers_cycle_start(t.procs, t.mark_start);
   }
+  // The pause counts everything done with the world stopped.
+  t.pause1 = base::nanotime() - t.start;
   stw_start(m);
 }
 
@@ -494,6 +495,9 @@ void mark_termination_on_g0(void* arg) {
   finish_cycle_stopped(ms, false);
   ms.work.release();
   roots_release();
+  // The pause, and gctrace's mark termination, end here, after the last
+  // work done with the world stopped (as Go's end before startTheWorld).
+  t.end = base::nanotime();
   complete_cycle_stopped(t.pause1 + (t.end - t.mark_term_start));
   *static_cast<CycleRecord*>(arg) = CycleRecord{t, collector().cycles.load(std::memory_order_relaxed)};
   stw_start(m);

@@ -24,7 +24,8 @@ struct Roots {
   bool listed = false;      // the goroutine list is taken
   bool globals_claimed = false;
   G** gs = nullptr;         // goroutines to scan: [next, n) unclaimed
-  std::size_t bytes = 0;
+  void* buf = nullptr;      // gs and retry live here, kept from cycle to cycle
+  std::size_t buf_bytes = 0;
   std::int64_t n = 0, next = 0;
   G** retry = nullptr;      // deferred stacks (at most n at a time)
   std::int64_t nretry = 0;
@@ -40,14 +41,31 @@ void update_pending(Roots& r) {
   r.pending.store(r.active && !done, std::memory_order_release);
 }
 
+// The list's memory is kept from one cycle to the next, and replaced here,
+// during the concurrent mark, only when it is too small or more than four
+// times too large. Freeing it at mark termination, as this did until session
+// 23, put a munmap inside the pause: its TLB shootdown interrupts every CPU
+// the process runs on, and in a VM that took 20-215 µs of gc-latency's mark
+// terminations (debug timestamps), time the pause figures did not count.
+void reserve_list(Roots& r, std::size_t need) {
+  constexpr std::size_t kKeepSmall = 64 << 10;
+  if (r.buf != nullptr && need <= r.buf_bytes && (r.buf_bytes <= kKeepSmall || need * 4 >= r.buf_bytes))
+    return;
+  base::os_free(r.buf, r.buf_bytes);
+  std::size_t page = 4096;
+  r.buf_bytes = (need + page - 1) / page * page;
+  r.buf = base::os_alloc(r.buf_bytes);
+  if (r.buf == nullptr) gort::detail::throw_("runtime: out of memory (stack roots)");
+}
+
 // Under the lock: the goroutines whose stacks this cycle scans (not the
 // collector's own: their stacks hold no heap pointers).
 void list_goroutines(Roots& r) {
   GoroutineSnapshot snap;
-  r.bytes = static_cast<std::size_t>(snap.n > 0 ? snap.n : 1) * sizeof(G*) * 2;
-  r.gs = static_cast<G**>(base::os_alloc(r.bytes));
-  if (r.gs == nullptr) gort::detail::throw_("runtime: out of memory (stack roots)");
-  r.retry = r.gs + (snap.n > 0 ? snap.n : 1);
+  std::size_t slots = static_cast<std::size_t>(snap.n > 0 ? snap.n : 1);
+  reserve_list(r, slots * sizeof(G*) * 2);
+  r.gs = static_cast<G**>(r.buf);
+  r.retry = r.gs + slots;
   r.n = 0;
   for (std::int64_t i = 0; i < snap.n; i++)
     if (!snap.gs[i]->is_system) r.gs[r.n++] = snap.gs[i];
@@ -73,8 +91,7 @@ void roots_reset(std::uint32_t gen) {
 void roots_release() {
   Roots& r = g_roots;
   base::Guard<base::Lock> g(r.lock);
-  if (r.gs != nullptr) base::os_free(r.gs, r.bytes);
-  r.gs = r.retry = nullptr;
+  r.gs = r.retry = nullptr;  // the memory stays for the next cycle (reserve_list)
   r.n = r.next = r.nretry = 0;
   r.active = false;
   update_pending(r);

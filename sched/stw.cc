@@ -382,12 +382,22 @@ std::int64_t stw_stop(M* m) {
   // in the signal; with the request and the call, 3-11 µs in all (gctrace).
   // A goroutine in plain C++ code waits kAskNs longer for its signal.
   //
+  // kAskNs was 10 µs until session 23. Debug timestamps then showed what
+  // gc-latency's slow stops (30-110 µs) waited for: its mutator inside a
+  // page fault, the first write to a fresh heap page (tens of µs in this
+  // VM), which no request and no signal interrupts. The fault over, it
+  // joined by a call; but a signal sent meanwhile had the stopper in
+  // pthread_kill for 30-40 µs (the inter-processor interrupt), so the stop
+  // ended 30-40 µs after the join. With 40 µs, gc_pause_max over ten runs
+  // went from a median of 0.13 ms to 0.065 ms (bench/README.md, "Session
+  // 23"); a goroutine that never enters the runtime is stopped 30 µs later.
+  //
   // Spin at first: sleeping would add a futex wake-up (a cross-CPU
   // interrupt again) to every stop. After kSpinNs, give the CPU away
   // between looks (sched_yield): with more Ps than CPUs the thread we wait
   // for may be waiting for this very CPU (GOMAXPROCS=4 on two CPUs spent a
   // fifth of its time here, by perf). Re-signal every kResignalNs.
-  constexpr std::int64_t kAskNs = 10000, kSpinNs = 5000, kResignalNs = 50000;
+  constexpr std::int64_t kAskNs = 40000, kSpinNs = 5000, kResignalNs = 50000;
   request_stops(m);
   std::int64_t waited_from = base::nanotime(), next_signal = waited_from + kAskNs;
   while (s.stopwait.load(std::memory_order_acquire) > 0) {
