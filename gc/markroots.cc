@@ -64,6 +64,7 @@ void list_goroutines(Roots& r) {
   GoroutineSnapshot snap;
   std::size_t slots = static_cast<std::size_t>(snap.n > 0 ? snap.n : 1);
   reserve_list(r, slots * sizeof(G*) * 2);
+  if (slots * sizeof(G*) * 2 > r.buf_bytes) gort::detail::throw_("gc: stack-root list smaller than its goroutines");
   r.gs = static_cast<G**>(r.buf);
   r.retry = r.gs + slots;
   r.n = 0;
