@@ -27,6 +27,20 @@ VectorState vector_state() {
 
 }  // namespace
 
+// One zeroing idiom per vector register, each list spelled once:
+// GORT_EACH_XMM0_15(Z) is Z(0) Z(1) ... Z(15), and Z(n) the instruction for
+// register n in the encoding a machine needs.
+#define GORT_SSE_ZERO(n) "pxor %%xmm" #n ", %%xmm" #n "\n\t"
+#define GORT_VEX_ZERO(n) "vpxor %%xmm" #n ", %%xmm" #n ", %%xmm" #n "\n\t"
+#define GORT_EVEX_ZERO(n) "vpxord %%xmm" #n ", %%xmm" #n ", %%xmm" #n "\n\t"
+#define GORT_EACH_XMM0_15(Z) \
+  Z(0) Z(1) Z(2) Z(3) Z(4) Z(5) Z(6) Z(7) Z(8) Z(9) Z(10) Z(11) Z(12) Z(13) Z(14) Z(15)
+#define GORT_EACH_XMM16_31(Z) \
+  Z(16) Z(17) Z(18) Z(19) Z(20) Z(21) Z(22) Z(23) Z(24) Z(25) Z(26) Z(27) Z(28) Z(29) Z(30) Z(31)
+#define GORT_XMM0_15_CLOBBERS                                                                        \
+  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+      "xmm12", "xmm13", "xmm14", "xmm15"
+
 void scrub_caller_saved_registers() {
 #if defined(__x86_64__)
   VectorState v = vector_state();
@@ -43,47 +57,29 @@ void scrub_caller_saved_registers() {
       "xor %%r11d, %%r11d\n\t" ::
           : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc");
   if (v == VectorState::sse) {
-    asm volatile(
-        "pxor %%xmm0, %%xmm0\n\t pxor %%xmm1, %%xmm1\n\t pxor %%xmm2, %%xmm2\n\t pxor %%xmm3, %%xmm3\n\t"
-        "pxor %%xmm4, %%xmm4\n\t pxor %%xmm5, %%xmm5\n\t pxor %%xmm6, %%xmm6\n\t pxor %%xmm7, %%xmm7\n\t"
-        "pxor %%xmm8, %%xmm8\n\t pxor %%xmm9, %%xmm9\n\t pxor %%xmm10, %%xmm10\n\t pxor %%xmm11, %%xmm11\n\t"
-        "pxor %%xmm12, %%xmm12\n\t pxor %%xmm13, %%xmm13\n\t pxor %%xmm14, %%xmm14\n\t pxor %%xmm15, %%xmm15\n\t" ::
-            : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-              "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+    asm volatile(GORT_EACH_XMM0_15(GORT_SSE_ZERO) ::: GORT_XMM0_15_CLOBBERS);
     return;
   }
   // A VEX-encoded write of an xmm register zeroes the rest of its ymm (and
   // zmm): sixteen zeroing idioms clear ymm0-15 whole. (vzeroall does the
-  // same, measured about 1.5 ns slower on the AMD EPYC host: bench/README.md,
-  // "Register scrub".)
-  asm volatile(
-      "vpxor %%xmm0, %%xmm0, %%xmm0\n\t vpxor %%xmm1, %%xmm1, %%xmm1\n\t"
-      "vpxor %%xmm2, %%xmm2, %%xmm2\n\t vpxor %%xmm3, %%xmm3, %%xmm3\n\t"
-      "vpxor %%xmm4, %%xmm4, %%xmm4\n\t vpxor %%xmm5, %%xmm5, %%xmm5\n\t"
-      "vpxor %%xmm6, %%xmm6, %%xmm6\n\t vpxor %%xmm7, %%xmm7, %%xmm7\n\t"
-      "vpxor %%xmm8, %%xmm8, %%xmm8\n\t vpxor %%xmm9, %%xmm9, %%xmm9\n\t"
-      "vpxor %%xmm10, %%xmm10, %%xmm10\n\t vpxor %%xmm11, %%xmm11, %%xmm11\n\t"
-      "vpxor %%xmm12, %%xmm12, %%xmm12\n\t vpxor %%xmm13, %%xmm13, %%xmm13\n\t"
-      "vpxor %%xmm14, %%xmm14, %%xmm14\n\t vpxor %%xmm15, %%xmm15, %%xmm15\n\t" ::
-          : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-            "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+  // same, 1.0-1.6 ns slower in a loop on the AMD EPYC host: bench/README.md,
+  // "Session 23: the register scrub at every resume".)
+  asm volatile(GORT_EACH_XMM0_15(GORT_VEX_ZERO) ::: GORT_XMM0_15_CLOBBERS);
   if (v == VectorState::avx512) {
     // glibc's string functions use ymm16-31 on AVX-512 machines (no
     // vzeroupper needed for them). The compiler is not told: gort is built
     // without AVX-512, so it never keeps a value there. An EVEX write of the
     // xmm part zeroes the whole zmm.
-    asm volatile(
-        "vpxord %%xmm16, %%xmm16, %%xmm16\n\t vpxord %%xmm17, %%xmm17, %%xmm17\n\t"
-        "vpxord %%xmm18, %%xmm18, %%xmm18\n\t vpxord %%xmm19, %%xmm19, %%xmm19\n\t"
-        "vpxord %%xmm20, %%xmm20, %%xmm20\n\t vpxord %%xmm21, %%xmm21, %%xmm21\n\t"
-        "vpxord %%xmm22, %%xmm22, %%xmm22\n\t vpxord %%xmm23, %%xmm23, %%xmm23\n\t"
-        "vpxord %%xmm24, %%xmm24, %%xmm24\n\t vpxord %%xmm25, %%xmm25, %%xmm25\n\t"
-        "vpxord %%xmm26, %%xmm26, %%xmm26\n\t vpxord %%xmm27, %%xmm27, %%xmm27\n\t"
-        "vpxord %%xmm28, %%xmm28, %%xmm28\n\t vpxord %%xmm29, %%xmm29, %%xmm29\n\t"
-        "vpxord %%xmm30, %%xmm30, %%xmm30\n\t vpxord %%xmm31, %%xmm31, %%xmm31\n\t" ::
-            : "memory");
+    asm volatile(GORT_EACH_XMM16_31(GORT_EVEX_ZERO) ::: "memory");
   }
 #endif
 }
+
+#undef GORT_SSE_ZERO
+#undef GORT_VEX_ZERO
+#undef GORT_EVEX_ZERO
+#undef GORT_EACH_XMM0_15
+#undef GORT_EACH_XMM16_31
+#undef GORT_XMM0_15_CLOBBERS
 
 }  // namespace gort::base

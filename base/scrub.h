@@ -23,7 +23,8 @@
 // gccheckmark (docs/RELIABILITY.md). So every resume clears the caller-saved
 // registers (sched/proc.cc, on_resume). The cost, measured on an AMD EPYC
 // VM: about 3 ns per resume through a channel (ping-pong round trip +5-9%),
-// none measurable in a yield (bench/README.md, "Register scrub").
+// none measurable in a yield (bench/README.md, "Session 23: the register
+// scrub at every resume").
 #pragma once
 
 namespace gort::base {

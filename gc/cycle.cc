@@ -386,12 +386,18 @@ void finish_cycle_stopped(MarkState& ms, bool sweep_now) {
     if (avail > 0 && assist > 0) mutator_share = std::max(avail - assist, 0.0) / avail;
   }
   pacer_cycle_end(live, t.stacks, t.heap0, t.heap1, mutator_share);
-  t.end = base::nanotime();
 }
 
-void complete_cycle_stopped(std::int64_t pause_ns) {
+// The last step with the world stopped, called just before it restarts: the
+// pause, and gctrace's mark termination, end here, after every other piece
+// of stopped work (as Go's end before startTheWorld). one_pause: the whole
+// cycle ran in this pause (gcstoptheworld); otherwise the pause is the start
+// pause plus mark termination.
+void complete_cycle_stopped(bool one_pause) {
   Collector& c = collector();
   CycleTimes& t = g_times;
+  t.end = base::nanotime();
+  std::int64_t pause_ns = one_pause ? t.end - t.start : t.pause1 + (t.end - t.mark_term_start);
   std::uint32_t n = c.cycles.load(std::memory_order_relaxed) + 1;
   if (t.forced) c.forced_cycles.fetch_add(1, std::memory_order_relaxed);
   // CPU (Go's GCCPUFraction): every P during the pauses, the dedicated and
@@ -465,7 +471,7 @@ void start_cycle_on_g0(void* arg) {
     t.stacks = ms.stack_bytes;
     finish_cycle_stopped(ms, true);
     ms.work.release();
-    complete_cycle_stopped(t.end - t.start);
+    complete_cycle_stopped(/*one_pause=*/true);
     stw_start(m);
     return;
   }
@@ -495,10 +501,7 @@ void mark_termination_on_g0(void* arg) {
   finish_cycle_stopped(ms, false);
   ms.work.release();
   roots_release();
-  // The pause, and gctrace's mark termination, end here, after the last
-  // work done with the world stopped (as Go's end before startTheWorld).
-  t.end = base::nanotime();
-  complete_cycle_stopped(t.pause1 + (t.end - t.mark_term_start));
+  complete_cycle_stopped(/*one_pause=*/false);
   *static_cast<CycleRecord*>(arg) = CycleRecord{t, collector().cycles.load(std::memory_order_relaxed)};
   stw_start(m);
 }
@@ -786,7 +789,7 @@ void end_on_g0(void*) {
       },
       &gen);
   finish_cycle_stopped(*g_ms, false);
-  complete_cycle_stopped(t.pause1 + (t.end - t.mark_term_start));
+  complete_cycle_stopped(/*one_pause=*/false);
   stw_start(m);
 }
 }  // namespace

@@ -8,6 +8,7 @@
 #include "base/fail.h"
 #include "base/lock.h"
 #include "base/osmem.h"
+#include "gc/sizeclass.h"
 #include "gc/stackscan.h"
 #include "sched/sched.h"
 
@@ -52,8 +53,7 @@ void reserve_list(Roots& r, std::size_t need) {
   if (r.buf != nullptr && need <= r.buf_bytes && (r.buf_bytes <= kKeepSmall || need * 4 >= r.buf_bytes))
     return;
   base::os_free(r.buf, r.buf_bytes);
-  std::size_t page = 4096;
-  r.buf_bytes = (need + page - 1) / page * page;
+  r.buf_bytes = (need + kPageSize - 1) / kPageSize * kPageSize;
   r.buf = base::os_alloc(r.buf_bytes);
   if (r.buf == nullptr) gort::detail::throw_("runtime: out of memory (stack roots)");
 }
@@ -63,8 +63,9 @@ void reserve_list(Roots& r, std::size_t need) {
 void list_goroutines(Roots& r) {
   GoroutineSnapshot snap;
   std::size_t slots = static_cast<std::size_t>(snap.n > 0 ? snap.n : 1);
-  reserve_list(r, slots * sizeof(G*) * 2);
-  if (slots * sizeof(G*) * 2 > r.buf_bytes) gort::detail::throw_("gc: stack-root list smaller than its goroutines");
+  std::size_t need = slots * sizeof(G*) * 2;  // gs, then retry
+  reserve_list(r, need);
+  if (need > r.buf_bytes) gort::detail::throw_("gc: stack-root list smaller than its goroutines");
   r.gs = static_cast<G**>(r.buf);
   r.retry = r.gs + slots;
   r.n = 0;
