@@ -549,6 +549,20 @@ void safepoint_slow() {
 
 // ---- M and P hand-offs ------------------------------------------------------------
 
+// Takes the P startm handed this M (m->nextp), unless a stop of the world
+// took it back meanwhile (revoke_handoff): then this M goes on without a P.
+std::atomic<void (*)(M*)> g_test_before_claim{nullptr};
+
+void claim_handed_p(M* m) {
+  P* p = m->nextp;
+  if (p == nullptr) return;
+  if (auto hook = g_test_before_claim.load(std::memory_order_acquire)) [[unlikely]]
+    hook(m);
+  m->nextp = nullptr;
+  M* expected = m;
+  if (p->handoff.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) acquirep(m, p);
+}
+
 void acquirep(M* m, P* p) {
   m->p = p;
   p->m = m;
@@ -599,9 +613,7 @@ void* mstart(void* arg) {
   m->thread = pthread_self();
   m->tid = static_cast<pid_t>(gettid());
   signal_setup_thread(m);
-  P* p = m->nextp;
-  m->nextp = nullptr;
-  acquirep(m, p);
+  claim_handed_p(m);  // none if a stop took it back: find_runnable parks this M
   schedule_loop(m);
   return nullptr;
 }
@@ -609,6 +621,7 @@ void* mstart(void* arg) {
 void newm(P* p, bool spinning) {
   M* m = newm_struct();
   m->nextp = p;
+  p->handoff.store(m, std::memory_order_release);
   m->spinning = spinning;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -684,6 +697,7 @@ void startm(P* p, bool spinning) {
   }
   nm->spinning = spinning;
   nm->nextp = p;
+  p->handoff.store(nm, std::memory_order_release);
   nm->park.wakeup();
 }
 
@@ -713,16 +727,13 @@ void stopm(M* m, std::int64_t deadline) {
       s.nmidle--;
       m->idle_parked = false;
       m->nextp = pidleget();
+      if (m->nextp != nullptr) m->nextp->handoff.store(m, std::memory_order_release);
       m->park.wakeup();  // keep the note's state as if woken
     }
   }
   m->park.sleep();
   m->park.clear();
-  if (m->nextp != nullptr) {
-    P* p = m->nextp;
-    m->nextp = nullptr;
-    acquirep(m, p);
-  }
+  claim_handed_p(m);
 }
 
 void handoffp(P* p) {

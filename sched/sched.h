@@ -161,6 +161,10 @@ void wakep();                   // starts a spinning M if there is an idle P
 void startm(P* p, bool spinning);
 void handoffp(P* p);            // P without an M: give it to an M or make it idle
 void acquirep(M* m, P* p);
+void claim_handed_p(M* m);      // takes m->nextp unless a stop took the hand-off back
+// Tests only: called by an M woken with a P, before it claims it (a test
+// holds the M there to play an OS slow to run it). Null otherwise.
+extern std::atomic<void (*)(M*)> g_test_before_claim;
 P* releasep(M* m);
 P* pidleget();                  // sched.lock held
 void pidleput(P* p);            // sched.lock held

@@ -51,6 +51,23 @@ void for_each_running_m(M* self, F f) {
   }
 }
 
+// Takes back, for the stop under way, every idle P that startm has handed to
+// an M which has not claimed it yet (P::handoff): that M may be woken but not
+// yet running, and in a VM a woken thread can wait milliseconds for a CPU
+// (bench/README.md, "Session 24"). The M finds its hand-off gone and parks;
+// the P is counted stopped as an idle one (start the world gives it out
+// again). Lock-free: it races only with the M's claim, by CAS.
+void revoke_handoffs(Sched& s) {
+  for (std::int32_t i = 0, n = gomaxprocs_now(); i < n; i++) {
+    P* p = s.allp[i];
+    M* to = p->handoff.load(std::memory_order_acquire);
+    if (to == nullptr || !p->handoff.compare_exchange_strong(to, nullptr, std::memory_order_acq_rel)) continue;
+    p->stop_from = StopFrom::idle;
+    p->status.store(PStatus::gcstop, std::memory_order_release);
+    if (s.stopwait.fetch_sub(1, std::memory_order_acq_rel) == 1) s.stopnote.wakeup();
+  }
+}
+
 // The cooperative request (base/lock.h, tls_stop_deferred): the thread's
 // next end of a no-suspend stretch or runtime lock joins the stop
 // (stop_here).
@@ -399,8 +416,12 @@ std::int64_t stw_stop(M* m) {
   // fifth of its time here, by perf). Re-signal every kResignalNs.
   constexpr std::int64_t kAskNs = 40000, kSpinNs = 5000, kResignalNs = 50000;
   request_stops(m);
+  revoke_handoffs(s);
   std::int64_t waited_from = base::nanotime(), next_signal = waited_from + kAskNs;
   while (s.stopwait.load(std::memory_order_acquire) > 0) {
+    // A P can be handed to an M after the scan above: stw_start sets it
+    // idle under the lock, then calls startm without it.
+    revoke_handoffs(s);
     std::int64_t now = base::nanotime();
     if (now >= next_signal) {
       send_stop_signals(m);

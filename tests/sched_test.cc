@@ -546,6 +546,69 @@ TEST(StopTheWorld, WhileGoroutinesCommunicate) {
   EXPECT_GT(stops, 0);
 }
 
+// A stop must not wait for an M that has been handed an idle P but that the
+// OS has not run yet (in a VM, a woken thread waited 1-40 ms for a CPU, and
+// gort-bench stw's pauses with it: bench/README.md, "Session 24"). The hook
+// holds the woken M before it claims its P, as a slow OS would; the stop
+// takes the hand-off back and completes without it. Without that, the stop
+// waits until the watchdog lets the M go.
+namespace held_claim {
+std::atomic<bool> armed{false}, held{false}, release{false};
+std::atomic<int> claims_after_release{0};
+void hold(gort::detail::M*) {
+  if (!armed.exchange(false)) return;
+  held.store(true);
+  while (!release.load()) usleep(100);
+  claims_after_release.fetch_add(1);
+}
+}  // namespace held_claim
+
+TEST(StopTheWorld, DoesNotWaitForAWokenMThatHasNotClaimedItsP) {
+  using namespace held_claim;
+  ScopedGomaxprocs procs(2);
+  gort::sleep(50ms);  // let the other P go idle
+  armed.store(true);
+  held.store(false);
+  release.store(false);
+  gort::detail::g_test_before_claim.store(hold);
+  // A new goroutine with an idle P wakes an M (wakep) and hands it the P.
+  auto ran = make_chan<int>(1);
+  gort::go([ran] { ran.send(1); });
+  auto deadline = Clock::now() + 10s;
+  while (!held.load() && Clock::now() < deadline) std::this_thread::yield();
+  ASSERT_TRUE(held.load()) << "no M was handed a P";
+
+  std::atomic<bool> stopped{false}, watchdog_fired{false};
+  std::thread watchdog([&] {
+    auto until = Clock::now() + 10s;
+    while (!stopped.load() && Clock::now() < until) usleep(1000);
+    if (!stopped.load()) {
+      watchdog_fired.store(true);
+      release.store(true);  // let the stop finish, to report instead of hanging
+    }
+  });
+  gort::stop_the_world();
+  stopped.store(true);
+  bool released_before_stop = release.load();
+  gort::start_the_world();
+  watchdog.join();
+  release.store(true);
+  EXPECT_FALSE(watchdog_fired.load()) << "the stop waited for the M holding the hand-off";
+  EXPECT_FALSE(released_before_stop);
+  EXPECT_EQ(ran.recv(), 1) << "the goroutine never ran";
+  deadline = Clock::now() + 10s;
+  while (claims_after_release.load() == 0 && Clock::now() < deadline) std::this_thread::yield();
+  gort::detail::g_test_before_claim.store(nullptr);
+  EXPECT_EQ(claims_after_release.load(), 1);
+  // The scheduler is whole afterwards: both Ps run goroutines again.
+  gort::WaitGroup wg;
+  wg.add(4);
+  for (int i = 0; i < 4; i++) gort::go([&wg] { burn(100000); wg.done(); });
+  wg.wait();
+  gort::stop_the_world();
+  gort::start_the_world();
+}
+
 // ---- idleness ---------------------------------------------------------------------------
 
 std::int64_t cpu_used_while(const std::function<void()>& fn) {
