@@ -37,10 +37,10 @@ struct P {
   M* m = nullptr;   // owning M (running or syscall)
   P* link = nullptr;  // idle list
   // The M this idle P is being handed to (startm), until that M claims it
-  // (claim_handed_p) or a stop of the world takes it back (revoke_handoff).
-  // Either side clears it with a CAS; the winner owns the P. A stop so never
-  // waits for a woken M that the OS has not run yet (sched/README.md,
-  // "Hand-offs and stops").
+  // (claim_handed_p) or a stop of the world takes it back (revoke_handoffs).
+  // Either side clears it with a CAS; the winner has the P (the M runs it, the
+  // stop counts it stopped). A stop so never waits for a woken M that the OS
+  // has not run yet (sched/README.md, "Hand-offs and stops").
   std::atomic<M*> handoff{nullptr};
   // Written only by the P's owner, read by sysmon without synchronisation:
   // relaxed atomics (Go's plain fields are a C++ data race). The owner

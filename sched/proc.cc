@@ -549,10 +549,10 @@ void safepoint_slow() {
 
 // ---- M and P hand-offs ------------------------------------------------------------
 
-// Takes the P startm handed this M (m->nextp), unless a stop of the world
-// took it back meanwhile (revoke_handoff): then this M goes on without a P.
 std::atomic<void (*)(M*)> g_test_before_claim{nullptr};
 
+// Takes the P startm handed this M (m->nextp), unless a stop of the world
+// took it back meanwhile (revoke_handoffs): then this M goes on without a P.
 void claim_handed_p(M* m) {
   P* p = m->nextp;
   if (p == nullptr) return;
