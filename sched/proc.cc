@@ -551,6 +551,15 @@ void safepoint_slow() {
 
 std::atomic<void (*)(M*)> g_test_before_claim{nullptr};
 
+// Hands the idle P p to the M m, which takes it when it runs
+// (claim_handed_p): nextp says which P, the token on the P which M, so that
+// a stop can take it back meanwhile (revoke_handoffs). Every hand-off goes
+// through here.
+void hand_p(M* m, P* p) {
+  m->nextp = p;
+  if (p != nullptr) p->handoff.store(m, std::memory_order_release);
+}
+
 // Takes the P startm handed this M (m->nextp), unless a stop of the world
 // took it back meanwhile (revoke_handoffs): then this M goes on without a P.
 void claim_handed_p(M* m) {
@@ -620,8 +629,7 @@ void* mstart(void* arg) {
 
 void newm(P* p, bool spinning) {
   M* m = newm_struct();
-  m->nextp = p;
-  p->handoff.store(m, std::memory_order_release);
+  hand_p(m, p);
   m->spinning = spinning;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -696,8 +704,7 @@ void startm(P* p, bool spinning) {
     return;
   }
   nm->spinning = spinning;
-  nm->nextp = p;
-  p->handoff.store(nm, std::memory_order_release);
+  hand_p(nm, p);
   nm->park.wakeup();
 }
 
@@ -726,8 +733,7 @@ void stopm(M* m, std::int64_t deadline) {
       }
       s.nmidle--;
       m->idle_parked = false;
-      m->nextp = pidleget();
-      if (m->nextp != nullptr) m->nextp->handoff.store(m, std::memory_order_release);
+      hand_p(m, pidleget());
       m->park.wakeup();  // keep the note's state as if woken
     }
   }

@@ -161,6 +161,7 @@ void wakep();                   // starts a spinning M if there is an idle P
 void startm(P* p, bool spinning);
 void handoffp(P* p);            // P without an M: give it to an M or make it idle
 void acquirep(M* m, P* p);
+void hand_p(M* m, P* p);        // gives idle P p (or none) to M m, to claim when it runs
 void claim_handed_p(M* m);      // takes m->nextp unless a stop took the hand-off back
 // Tests only: called by an M woken with a P, before it claims it (a test
 // holds the M there to play an OS slow to run it). Null otherwise.

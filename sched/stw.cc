@@ -416,11 +416,11 @@ std::int64_t stw_stop(M* m) {
   // fifth of its time here, by perf). Re-signal every kResignalNs.
   constexpr std::int64_t kAskNs = 40000, kSpinNs = 5000, kResignalNs = 50000;
   request_stops(m);
-  revoke_handoffs(s);
   std::int64_t waited_from = base::nanotime(), next_signal = waited_from + kAskNs;
   while (s.stopwait.load(std::memory_order_acquire) > 0) {
-    // A P can be handed to an M after the scan above: stw_start sets it
-    // idle under the lock, then calls startm without it.
+    // On every look, not once: a P can be handed to an M after the scan
+    // above (stw_start sets it idle under the lock, then calls startm
+    // without it).
     revoke_handoffs(s);
     std::int64_t now = base::nanotime();
     if (now >= next_signal) {
