@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/lock.h"  // white-box: a no-suspend stretch
 #include "base/scrub.h"
 #include "gort/gort.h"
 #include "sched/sched.h"  // white-box: a goroutine's stack bounds
@@ -616,6 +617,40 @@ TEST(StopTheWorld, DoesNotWaitForAWokenMThatHasNotClaimedItsP) {
   wg.wait();
   gort::stop_the_world();
   gort::start_the_world();
+}
+
+// A stop that waits long (here for a goroutine inside a 200 ms no-suspend
+// stretch, which no signal interrupts) must not hold the stopper's CPU for
+// all of it: past its first tens of microseconds the stopper sleeps between
+// looks (sched/README.md, "Hand-offs and stops"), so that a thread it waits
+// for can have that CPU. Measured as the stopper thread's CPU time against
+// the stop's length; a stopper that spins or yields throughout uses about
+// all of it.
+TEST(StopTheWorld, ALongWaitDoesNotHoldTheStoppersCpu) {
+  ScopedGomaxprocs procs(2);
+  std::atomic<bool> inside{false};
+  auto done = make_chan<bool>(1);
+  gort::go([&, done] {
+    {
+      gort::base::NoSuspend ns;
+      inside.store(true);
+      auto until = Clock::now() + 200ms;
+      while (Clock::now() < until) {
+      }
+    }
+    done.send(true);
+  });
+  ASSERT_TRUE(spin_until([&] { return inside.load(); })) << "the goroutine never entered its stretch";
+  timespec c0{}, c1{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+  std::int64_t stop_ns = gort::stop_the_world();
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+  gort::start_the_world();
+  done.recv();
+  std::int64_t cpu_ns = (c1.tv_sec - c0.tv_sec) * 1'000'000'000LL + (c1.tv_nsec - c0.tv_nsec);
+  std::printf("a stop that waited %.1f ms used %.1f ms of the stopper's CPU\n", stop_ns / 1e6, cpu_ns / 1e6);
+  EXPECT_GT(stop_ns, 50'000'000) << "the stop did not wait for the no-suspend stretch";
+  EXPECT_LT(cpu_ns, stop_ns / 2) << "the stopper held its CPU while it waited";
 }
 
 // ---- idleness ---------------------------------------------------------------------------
