@@ -443,9 +443,11 @@ std::int64_t stw_stop(M* m) {
   // fixed 50 µs it interrupted such a thread 4,000 times in a 200 ms
   // stretch and kept the sleeping stopper busy for 30% of the wait (the
   // signal is an inter-processor interrupt, tens of µs in this VM):
-  // `StopTheWorld.ALongWaitDoesNotHoldTheStoppersCpu`.
+  // `StopTheWorld.ALongWaitDoesNotHoldTheStoppersCpu`. A sleep lasts at
+  // most kLookNs whatever the signal interval, so that a hand-off made
+  // during the stop is still taken back within that (revoke_handoffs).
   constexpr std::int64_t kAskNs = 40000, kSpinNs = 5000, kYieldNs = 60000, kResignalNs = 50000,
-                         kMaxResignalNs = 1000000;
+                         kMaxResignalNs = 1000000, kLookNs = 100000;
   request_stops(m);
   std::int64_t waited_from = base::nanotime(), next_signal = waited_from + kAskNs, resignal = kResignalNs;
   while (s.stopwait.load(std::memory_order_acquire) > 0) {
@@ -464,7 +466,7 @@ std::int64_t stw_stop(M* m) {
     } else if (now - waited_from < kYieldNs) {
       sched_yield();
     } else {
-      s.stopnote.sleep_for(next_signal - now);
+      s.stopnote.sleep_for(std::min(next_signal - now, kLookNs));
     }
   }
   return base::nanotime() - t0;
