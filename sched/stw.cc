@@ -446,6 +446,11 @@ std::int64_t stw_stop(M* m) {
   // `StopTheWorld.ALongWaitDoesNotHoldTheStoppersCpu`. A sleep lasts at
   // most kLookNs whatever the signal interval, so that a hand-off made
   // during the stop is still taken back within that (revoke_handoffs).
+  // The note only shortens sleeps; the loop ends on stopwait alone. The
+  // last P of the previous stop may call wakeup() late, after this stop's
+  // clear(); a wake-up with Ps still running is that one, and the note is
+  // cleared again, in a way that a real last wake-up racing with the
+  // clear is not slept through (below).
   constexpr std::int64_t kAskNs = 40000, kSpinNs = 5000, kYieldNs = 60000, kResignalNs = 50000,
                          kMaxResignalNs = 1000000, kLookNs = 100000;
   request_stops(m);
@@ -465,8 +470,12 @@ std::int64_t stw_stop(M* m) {
       for (int i = 0; i < 64; i++) base::cpu_relax();
     } else if (now - waited_from < kYieldNs) {
       sched_yield();
-    } else {
-      s.stopnote.sleep_for(std::min(next_signal - now, kLookNs));
+    } else if (s.stopnote.sleep_for(std::min(next_signal - now, kLookNs)) &&
+               s.stopwait.load(std::memory_order_acquire) > 0) {
+      s.stopnote.clear();
+      // A read-modify-write, not a load: a decrement by the last P comes
+      // after it in stopwait's order and so sees the clear, and wakes us.
+      s.stopwait.fetch_add(0, std::memory_order_acq_rel);
     }
   }
   return base::nanotime() - t0;
