@@ -361,7 +361,6 @@ std::int64_t stw_stop(M* m) {
       }
       s.lock.lock();
     }
-    s.stopnote.clear();
     std::int32_t n = gomaxprocs_now();
     s.stopwait.store(n, std::memory_order_relaxed);
     s.gcwaiting.store(true, std::memory_order_seq_cst);
@@ -415,42 +414,22 @@ std::int64_t stw_stop(M* m) {
   // for may be waiting for this very CPU (GOMAXPROCS=4 on two CPUs spent a
   // fifth of its time here, by perf). Past kYieldNs (the first signal sent
   // and 20 µs for it to land) the wait is a slow one: sleep on the note the
-  // last P to stop wakes, until the next signal is due, as Go's stopper
-  // does (100 µs at a time), so that this thread holds no CPU the one it
-  // waits for could use. Sleeping from 20 µs on made
+  // last P to stop wakes, at most kLookNs or until the next signal is due,
+  // as Go's stopper sleeps 100 µs at a time, so that this thread holds no
+  // CPU the one it waits for could use. Each sleep ends within kLookNs so
+  // that revoke_handoffs still runs that often. Sleeping from 20 µs on made
   // gc-latency's gc_pause_max worse (0.092 against 0.074 ms, median of 7);
-  // from 60 µs it is unchanged (0.076 against 0.083 ms, median of 9).
-  //
-  // What the slow waits are (session 26, bench/README.md): at 2 GB live
-  // with 100,000 goroutines, a 30-cycle run still has a worst pause of
-  // 1-25 ms one time in three, and the sleep does not change that (yield:
-  // 4 runs of 12 over 1 ms; sleep: 9 of 24). Timing each sweep_one (debug
-  // build) showed the sweeper, which such a stop waits for, stalled for
-  // 4-30 ms, mostly in whole multiples of about 4 ms (this kernel's tick,
-  // HZ=250), inside a few instructions (an atomic add, a push onto a vector
-  // with room), with its schedstat counting the stall as run time: its
-  // virtual CPU was not running it (the host did not run that CPU, or
-  // interrupt work ran, which this kernel charges to the interrupted task),
-  // and no stop can be shorter than such a stall. Other
-  // slow stops found the thread queued on the guest's run queue behind
-  // kdamond (the kernel's DAMON reclaim thread, allowed 50 ms a second on
-  // this VM).
+  // from 60 µs it is unchanged (0.076 against 0.083 ms, median of 9). It
+  // does not shorten the multi-millisecond stops seen at 2 GB live: those
+  // wait for a thread its virtual CPU is not running (sched/README.md,
+  // "Hand-offs and stops"; bench/README.md, "Session 26").
   //
   // Re-signal after kResignalNs, then at twice the interval each time, up to
   // kMaxResignalNs. A thread that took a signal where it could not stop (in
   // a no-suspend stretch, on g0) joins by itself at the end of that
   // stretch, so a re-signal only covers a signal that went astray; at a
-  // fixed 50 µs it interrupted such a thread 4,000 times in a 200 ms
-  // stretch and kept the sleeping stopper busy for 30% of the wait (the
-  // signal is an inter-processor interrupt, tens of µs in this VM):
-  // `StopTheWorld.ALongWaitDoesNotHoldTheStoppersCpu`. A sleep lasts at
-  // most kLookNs whatever the signal interval, so that a hand-off made
-  // during the stop is still taken back within that (revoke_handoffs).
-  // The note only shortens sleeps; the loop ends on stopwait alone. The
-  // last P of the previous stop may call wakeup() late, after this stop's
-  // clear(); a wake-up with Ps still running is that one, and the note is
-  // cleared again, in a way that a real last wake-up racing with the
-  // clear is not slept through (below).
+  // fixed 50 µs the signals kept a sleeping stopper busy for 30% of a 200 ms
+  // wait (`StopTheWorld.ALongWaitDoesNotHoldTheStoppersCpu`).
   constexpr std::int64_t kAskNs = 40000, kSpinNs = 5000, kYieldNs = 60000, kResignalNs = 50000,
                          kMaxResignalNs = 1000000, kLookNs = 100000;
   request_stops(m);
@@ -470,12 +449,15 @@ std::int64_t stw_stop(M* m) {
       for (int i = 0; i < 64; i++) base::cpu_relax();
     } else if (now - waited_from < kYieldNs) {
       sched_yield();
-    } else if (s.stopnote.sleep_for(std::min(next_signal - now, kLookNs)) &&
-               s.stopwait.load(std::memory_order_acquire) > 0) {
+    } else {
+      // The note is re-armed before each sleep and stopwait then read by a
+      // read-modify-write: a last P whose decrement comes after that read
+      // in stopwait's order sees the clear and wakes us; one whose
+      // decrement came before it is seen here, and we do not sleep. So a
+      // wakeup() the previous stop's last P makes late is harmless.
       s.stopnote.clear();
-      // A read-modify-write, not a load: a decrement by the last P comes
-      // after it in stopwait's order and so sees the clear, and wakes us.
-      s.stopwait.fetch_add(0, std::memory_order_acq_rel);
+      if (s.stopwait.fetch_add(0, std::memory_order_acq_rel) > 0)
+        s.stopnote.sleep_for(std::min(next_signal - now, kLookNs));
     }
   }
   return base::nanotime() - t0;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <sys/resource.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -64,6 +65,13 @@ inline std::int64_t process_cpu_ns() {
     return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + static_cast<std::int64_t>(t.tv_usec) * 1000;
   };
   return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+// CPU time consumed by the calling thread, in nanoseconds.
+inline std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 // Sets GOMAXPROCS for the scope of a test and restores the previous value.
