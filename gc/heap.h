@@ -26,6 +26,7 @@
 #include "base/lock.h"
 #include "gc/pageheap.h"
 #include "gc/span.h"
+#include "gc/spanlist.h"
 
 namespace gort::gc {
 
@@ -40,7 +41,7 @@ struct Central {
 struct Heap {
   PageHeap pages;
   base::Lock lock;  // all_spans, centrals of types, span structs
-  std::vector<Span*, base::RtAllocator<Span*>> all_spans;
+  SpanList all_spans;
   Central noscan[80];             // by size class
   Central arrays[80];             // arrays of GC types (ArrayHeader first), by size class
   std::vector<Central*, base::RtAllocator<Central*>> typed;  // by TypeInfo id (0 unused)
@@ -48,7 +49,7 @@ struct Heap {
 
   // Sweeping (gc/sweep.cc): spans of the last mark, swept one by one.
   std::atomic<std::uint32_t> sweepgen{0};
-  std::vector<Span*, base::RtAllocator<Span*>> to_sweep;
+  SpanList to_sweep;
   std::atomic<std::size_t> sweep_next{0};
   std::atomic<std::int32_t> sweepers{0};  // sweeps in flight
 

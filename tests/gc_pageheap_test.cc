@@ -1,7 +1,8 @@
 // tests/gc_pageheap_test.cc — the collector's page heap (gc/pageheap.h):
 // addresses are ours or not in O(1), pages are committed as the heap grows,
 // freed runs coalesce and are reused lowest first, the page map leads from
-// any address of a run to its span.
+// any address of a run to its span. And the chunked span list
+// (gc/spanlist.h) the heap keeps its spans in.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "gc/pageheap.h"
+#include "gc/spanlist.h"
 
 namespace {
 
@@ -207,6 +209,27 @@ TEST(PageHeap, ConcurrentAllocationsNeverOverlap) {
   for (auto& v : got) all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end());
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+}
+
+TEST(SpanList, KeepsOrderAcrossChunksThroughClearAndSwap) {
+  auto fake = [](std::size_t i) { return reinterpret_cast<Span*>((i + 1) * 64); };
+  const std::size_t n = 2 * SpanList::kChunk + 5;  // three chunks, the last partly used
+  SpanList a, b;
+  for (int round = 0; round < 2; round++) {  // the second round reuses the chunks
+    a.clear();
+    for (std::size_t i = 0; i < n; i++) a.push_back(fake(i));
+    ASSERT_EQ(a.size(), n);
+    for (std::size_t i = 0; i < n; i++) ASSERT_EQ(a[i], fake(i)) << i;
+  }
+  a.swap(b);
+  EXPECT_TRUE(a.empty());
+  EXPECT_EQ(b.size(), n);
+  std::size_t i = 0;
+  for (Span* s : b) ASSERT_EQ(s, fake(i++));
+  EXPECT_EQ(i, n);
+  a.push_back(fake(7));
+  EXPECT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0], fake(7));
 }
 
 }  // namespace
