@@ -44,8 +44,9 @@ struct RawNode {
   std::int64_t a = 0, b = 0, c = 0, d = 0, e = 0;
 };
 
-// The objects' addresses, in a plain array for both loops. The GC objects
-// are kept alive by root handles (`roots`); this array is only an index.
+// `stores` stores, store(objs[i & mask], objs[(i * 7 + 1) & mask]); ns per
+// store. objs is a plain array of addresses (for the GC objects only an
+// index: root handles keep them alive).
 template <class T, class Store>
 [[gnu::noinline]] double store_loop(T* const* objs, std::int64_t mask, std::int64_t stores, Store store) {
   std::int64_t t = now_ns();

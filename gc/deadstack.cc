@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/fail.h"
+#include "gc/conservative_read.h"
 #include "gc/testing.h"
 #include "gort/gc.h"
 #include "sched/sched.h"
@@ -42,21 +43,12 @@ bool record_pair(gort::detail::G* gp, std::uintptr_t addr, std::uintptr_t value)
   return true;
 }
 
-// Read the words as the scan reads them: unchecked by AddressSanitizer
-// (redzones between locals) and by ThreadSanitizer. A parked goroutine's
-// stack is written by other goroutines while the collector holds it: a
-// channel partner unlinks the sudog on it (WaitQ::dequeue) or moves a value
-// into it (elem_move, which shades the value while marking). Such a write
-// between the scan's read and this one puts in the record a value the scan
-// did not see, which is either no heap address (sudog links point into
-// stacks) or one the mark was given; so this read is racy by design, as the
-// scan's is (gc/mark.cc, scan_conservative; docs/SANITIZERS.md).
-#if defined(__SANITIZE_THREAD__)
-#define GORT_NO_TSAN __attribute__((no_sanitize("thread")))
-#else
-#define GORT_NO_TSAN
-#endif
-[[gnu::no_sanitize_address]] GORT_NO_TSAN bool record_heap_words(gort::detail::G* gp, std::uintptr_t lo, std::uintptr_t hi) {
+// Reads the words as the scan reads them (gc/conservative_read.h). A
+// channel partner's write between the scan's read and this one puts in the
+// record a value the scan did not see: no heap address (sudog links point
+// into stacks), or a value elem_move shaded; either way the check cannot
+// report a false miss for it.
+GORT_CONSERVATIVE_READ bool record_heap_words(gort::detail::G* gp, std::uintptr_t lo, std::uintptr_t hi) {
   for (auto* w = reinterpret_cast<const volatile std::uintptr_t*>(lo);
        w < reinterpret_cast<const volatile std::uintptr_t*>(hi); w++) {
     std::uintptr_t v = *w;

@@ -2,6 +2,7 @@
 #include "gc/mark.h"
 
 #include "gc/collector.h"
+#include "gc/conservative_read.h"
 #include "gc/deadstack.h"
 #include "gc/special.h"
 #include "gc/specials_table.h"
@@ -19,24 +20,6 @@
 #include "base/rootrange.h"
 #include "sched/sched.h"
 
-// Conservative scanning reads whatever words a stack holds, including the
-// redzones AddressSanitizer puts between locals.
-#if defined(__SANITIZE_ADDRESS__)
-#define GORT_NO_ASAN __attribute__((no_sanitize("address")))
-#else
-#define GORT_NO_ASAN
-#endif
-// And it reads memory other threads own: a running goroutine's stack while
-// its thread is held in the stop signal's handler (an ordering made by a
-// signal and atomics that TSan cannot see through), the words of root ranges
-// (channel buffers, closures) the mutator writes under protocols of their
-// own. Each word is only a candidate pointer, so such a read is racy by
-// design: ThreadSanitizer is kept out of this loop (docs/SANITIZERS.md).
-#if defined(__SANITIZE_THREAD__)
-#define GORT_NO_TSAN __attribute__((no_sanitize("thread")))
-#else
-#define GORT_NO_TSAN
-#endif
 
 namespace gort::gc {
 
@@ -188,7 +171,7 @@ void mark_conservative(MarkState& ms, std::uintptr_t addr) {
   mark_slot(ms, s, idx);
 }
 
-GORT_NO_ASAN GORT_NO_TSAN void scan_conservative(MarkState& ms, const void* lo, const void* hi) {
+GORT_CONSERVATIVE_READ void scan_conservative(MarkState& ms, const void* lo, const void* hi) {
   auto a = (reinterpret_cast<std::uintptr_t>(lo) + 7) & ~std::uintptr_t{7};
   auto b = reinterpret_cast<std::uintptr_t>(hi) & ~std::uintptr_t{7};
   std::uintptr_t base = detail::g_heap_base, size = detail::g_heap_size;
