@@ -385,6 +385,7 @@ void workers_cycle_start(int procs, std::int64_t mark_start) {
 void workers_cycle_stop() { g_enabled.store(false, std::memory_order_release); }
 
 bool workers_enabled() { return g_enabled.load(std::memory_order_acquire); }
+bool idle_workers_marking() { return g_idle_marking.load(std::memory_order_relaxed) > 0; }
 
 WorkerTimes workers_times() {
   return WorkerTimes{g_background_ns.load(std::memory_order_relaxed), g_idle_ns.load(std::memory_order_relaxed)};

@@ -20,6 +20,9 @@ void workers_cycle_stop();
 // Whether this cycle's concurrent mark is on and has not been declared done
 // (Go's gcBlackenEnabled): assists may wait for the workers only then.
 bool workers_enabled();
+// Whether an idle-priority worker is in a turn (gc/assist.cc: allocating
+// goroutines then carry their debt below the goal).
+bool idle_workers_marking();
 
 // Go's split of the 25% background utilisation for `procs` Ps: whole
 // dedicated workers, and the fraction of each P's time for fractional ones.
