@@ -4,7 +4,6 @@
 #include <mimalloc.h>
 #include <sys/mman.h>
 
-#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <map>
@@ -32,19 +31,6 @@ void advise_huge_pages(void* p, std::size_t bytes) {
   std::uintptr_t end = (a + bytes) & ~(kHugePage - 1);
   if (beg < end) madvise(reinterpret_cast<void*>(beg), end - beg, MADV_HUGEPAGE);
 }
-// Small runs taken from the top of the arena are faulted in ahead, in one
-// madvise(MADV_POPULATE_WRITE) per kPopulateAhead (Linux 5.14; older kernels
-// refuse it and the pages fault in on first touch, as before). A first touch
-// costs a trap per 8 KiB page otherwise: `gort-bench alloc`, whose heap grows
-// to 15 MiB, took ~3,600 of them, 6.5% of its CPU samples on this VM
-// (`perf record -e cpu-clock`: exc_page_fault under the mutator's first
-// store into each new object); ahead by 2 MiB, 618. The cost: at most
-// kPopulateAhead of pages resident before the heap uses them. Large runs
-// (2 MiB and more) are not populated: a big array may never be touched whole.
-constexpr std::size_t kPopulateAhead = std::size_t{2} << 20;
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 }  // namespace
 
 // Which free pages are released (given back to the OS with MADV_DONTNEED)
@@ -120,7 +106,6 @@ struct PageHeap::Impl {
   ReleasedBits released;       // per page: free and given back to the OS
   std::size_t committed = 0;   // bytes from base_, committed
   std::size_t high = 0;        // pages ever handed out from the top
-  std::size_t populated = 0;   // pages from the arena's base asked to be faulted in ahead
   std::size_t free_count = 0;
   std::size_t dirty_free = 0;  // free pages not released
 };
@@ -170,12 +155,8 @@ void* PageHeap::alloc_pages(std::size_t n, bool* fresh) {
   if (n == 0) n = 1;
   bool found = false;
   std::size_t released = 0;
-  std::size_t populate[2] = {0, 0};
-  void* p = take_pages(n, &found, &released, populate);
+  void* p = take_pages(n, &found, &released);
   if (p == nullptr) return nullptr;
-  if (populate[1] > populate[0])
-    madvise(reinterpret_cast<void*>(base_ + populate[0] * kPageSize), (populate[1] - populate[0]) * kPageSize,
-            MADV_POPULATE_WRITE);
   // Released pages read as zero, as never-used ones do.
   if (fresh != nullptr) *fresh = !found || released == n;
   // Only memory the OS will fault in afresh: dirty pages are mapped already.
@@ -183,7 +164,7 @@ void* PageHeap::alloc_pages(std::size_t n, bool* fresh) {
   return p;
 }
 
-void* PageHeap::take_pages(std::size_t n, bool* found_free, std::size_t* released_pages, std::size_t populate[2]) {
+void* PageHeap::take_pages(std::size_t n, bool* found_free, std::size_t* released_pages) {
   base::Guard<base::Lock> g(impl_->lock);
   Impl& im = *impl_;
   std::size_t first = 0;
@@ -215,11 +196,6 @@ void* PageHeap::take_pages(std::size_t n, bool* found_free, std::size_t* release
                    PROT_READ | PROT_WRITE) != 0)
         gort::detail::throw_("runtime: out of memory");  // Go's sysMapOS on ENOMEM
       im.committed = to;
-    }
-    if (n * kPageSize < kHugePage && im.high > im.populated) {
-      populate[0] = std::max(im.populated, first);
-      populate[1] = std::min(im.committed / kPageSize, im.high + kPopulateAhead / kPageSize);
-      im.populated = populate[1];
     }
   }
   return reinterpret_cast<void*>(base_ + first * kPageSize);

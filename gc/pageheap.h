@@ -70,9 +70,8 @@ class PageHeap {
 
  private:
   // alloc_pages under the lock: the lowest free run that fits (*found_free;
-  // *released_pages of them were released), else pages from the top; then
-  // [populate[0], populate[1]) (page indices) are to be faulted in ahead.
-  void* take_pages(std::size_t n, bool* found_free, std::size_t* released_pages, std::size_t populate[2]);
+  // *released_pages of them were released), else pages from the top.
+  void* take_pages(std::size_t n, bool* found_free, std::size_t* released_pages);
   struct Impl;
   std::uintptr_t base_ = 0;
   std::size_t size_ = 0;
