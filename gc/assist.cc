@@ -25,21 +25,28 @@
 //     large debt does not hold up small ones. The end of the mark wakes
 //     every goroutine still queued.
 //
-// Idle Ps. The assist ratio is sized for the 25% background utilisation of
-// the dedicated and fractional workers. An idle P's worker marks with all of
-// its P's time, beyond that share, so while one marks and the heap is below
+// Idle Ps. While an idle-priority worker is in a turn and the heap is below
 // its goal, an allocating goroutine takes what credit there is (step 1) and
-// carries the rest of its debt instead of scanning (Go 1.19 has it scan).
-// The mark then runs beside the program on the P it left idle rather than
-// on the program's own time; once the heap reaches the goal, or no idle
-// worker marks (every P busy), steps 2 and 3 apply as above, and the debt
-// carried so far is paid with the rest. `pair.py` against the build
-// without (session 28): alloc per allocation 0.854 (--reps 7; 102 cycles
-// against 128, and no assist time in gctrace where the mutator had spent
-// about half of each 2 ms mark assisting; the marks now end near the goal,
-// 9->12 MB against a 12 MB goal, where they ended at 8 against 9),
-// binary-trees 21 time 0.987 and peak RSS 0.981 (--reps 3), gc-latency
-// (--reps 5) worst push 0.775, p99.9 push 1.136.
+// carries the rest of its debt instead of scanning (Go 1.19 has it scan),
+// up to kCarriedDebtMax; the rest is forgiven. The ratio (scan work left
+// over heap left, gc/pacer.cc) would have it help as soon as the workers
+// fall behind that schedule; with an idle P marking, the mark is instead
+// let run on towards the goal, on the P the program left idle rather than
+// on the program's own time. At the goal, or when no idle worker is in a
+// turn (every P busy), steps 2 and 3 apply as above (of the debt carried,
+// at most kCarriedDebtMax is left to pay), so the heap's bound is
+// unchanged. A worker counts as in a turn while it polls for work or is
+// preempted inside its turn too; a carry then holds no grey object and
+// never parks, so the mark still ends, only later, and never past the goal
+// without assists. Measured with `pair.py` (session 28): without the cap,
+// against the build before, alloc per allocation 0.854 (--reps 7; 102
+// cycles against 128; gctrace showed no assist CPU where the goroutine had
+// spent about half of each 2 ms mark assisting, the marks ending at the
+// goal instead of below it), binary-trees 21 time 0.987 and peak RSS 0.981
+// (--reps 3), gc-latency (--reps 5) worst push 0.775, p99.9 push 1.136;
+// with the cap, against the same build, alloc 0.755 (--reps 7) and
+// gc-latency worst push 1.125 and 1/0.881 in the two orders (--reps 7;
+// 2.0-2.4 ms, Go's 5-12 ms): the cap did not buy the worst push back.
 //
 // Step 3 is what bounds the heap: without it, a goroutine that finds the
 // queue empty (the workers hold the grey objects, or the graph is one long
@@ -84,6 +91,10 @@ using gort::detail::G;
 // goroutine pays at once if that worker stops before the goal. The rest is
 // forgiven: the idle worker does that work.
 constexpr std::int64_t kCarriedDebtMax = 64 << 10;
+
+// For tests: counts the cycles in which some goroutine carried its debt,
+// with no read-modify-write on the carrying path but once a cycle.
+std::atomic<std::uint32_t> g_last_carry_gen{0};
 
 // Go's bgScanCredit: scan work done by the workers and not yet claimed by
 // an assist. Reset with each cycle.
@@ -239,7 +250,10 @@ void assist_alloc(std::int64_t bytes) {
         (idle_workers_marking() || g_testing_assume_idle_marking.load(std::memory_order_relaxed)) &&
         heap().live_bytes.load(std::memory_order_relaxed) < c.goal.load(std::memory_order_relaxed)) {
       gp->gc_assist_debt = std::min(gp->gc_assist_debt, kCarriedDebtMax);
-      g_testing_assist_carries.fetch_add(1, std::memory_order_relaxed);
+      if (g_last_carry_gen.load(std::memory_order_relaxed) != gen) {
+        g_last_carry_gen.store(gen, std::memory_order_relaxed);
+        g_testing_assist_carries.fetch_add(1, std::memory_order_relaxed);  // (a race may count a cycle twice)
+      }
       return;
     }
     // Step 2.

@@ -22,8 +22,8 @@ extern bool g_testing_barrier_broken;
 // How many times an owner flushing its full barrier buffer handed records
 // back to it because a stop of the world was waiting (gc/wbbuf.cc).
 extern std::atomic<std::uint64_t> g_testing_barrier_give_backs;
-// How many times an allocating goroutine carried its assist debt because an
-// idle worker was marking (gc/assist.cc).
+// In how many cycles an allocating goroutine carried its assist debt because
+// an idle worker was marking (gc/assist.cc; a cycle may be counted twice).
 extern std::atomic<std::uint64_t> g_testing_assist_carries;
 // Makes the assists act as if an idle worker were marking (gc/assist.cc).
 extern std::atomic<bool> g_testing_assume_idle_marking;

@@ -195,9 +195,11 @@ TEST(GCAssist, AnAllocatorWaitsForASlowMarkRatherThanOverrunTheGoal) {
 // While an idle-priority worker marks, an allocating goroutine carries its
 // assist debt rather than scan (gc/assist.cc, "Idle Ps") — but only below
 // the goal. Here one allocator runs beside a real idle worker marking a long
-// chain: the debt is carried (counted), and the heap stays within the bound.
-// The idle worker keeps up in this setting, so this test alone would not
-// catch a debt carried past the goal; the next one does.
+// chain: the debt is carried (in some cycle at least), and the heap stays
+// within the bound. The marks here reach the goal, where the allocator
+// assists (it holds the chain's one grey object much of the time), so the
+// bound is kept by those assists as much as by the goal check; the next
+// test is the one that fails without the goal check.
 TEST(GCAssist, OneAllocatorBesideAnIdleWorkerIsHeldAtTheGoal) {
   if (gort::gomaxprocs() < 2) GTEST_SKIP() << "needs an idle P";
   gc::collect();
@@ -219,9 +221,15 @@ TEST(GCAssist, OneAllocatorBesideAnIdleWorkerIsHeldAtTheGoal) {
   gort::WaitGroup wg;
   wg.add(1);
   gort::go([&] {
-    for (int i = 0; i < 4096; i++) {  // 256 MiB of garbage, 64 KiB at a time
-      allocate_bytes(64 << 10);
-      peak = std::max(peak, gc::heap().live_bytes.load(std::memory_order_relaxed));
+    // 256 MiB of garbage, 64 KiB at a time; again (up to 4 times) while no
+    // cycle has seen a carry: on a loaded machine the idle P may be taken.
+    // (Carries were seen in 1-7 of 7-8 cycles per 256 MiB, 12 runs.)
+    for (int round = 0; round < 4; round++) {
+      for (int i = 0; i < 4096; i++) {
+        allocate_bytes(64 << 10);
+        peak = std::max(peak, gc::heap().live_bytes.load(std::memory_order_relaxed));
+      }
+      if (gc::g_testing_assist_carries.load() != carries0) break;
     }
     wg.done();
   });
@@ -230,10 +238,10 @@ TEST(GCAssist, OneAllocatorBesideAnIdleWorkerIsHeldAtTheGoal) {
   std::uint64_t carries = gc::g_testing_assist_carries.load() - carries0;
   gc::set_memory_limit(INT64_MAX);
   gc::set_gc_percent(old);
-  std::printf("peak heap %lld MiB over %u cycles; debt carried %llu times\n", static_cast<long long>(peak >> 20),
+  std::printf("peak heap %lld MiB over %u cycles; debt carried in %llu of them\n", static_cast<long long>(peak >> 20),
               cycles, static_cast<unsigned long long>(carries));
   EXPECT_GE(cycles, 2u);
-  EXPECT_GT(carries, 0u) << "no allocation carried its debt: the idle worker never marked beside it";
+  EXPECT_GT(carries, 0u) << "no cycle in which an allocation carried its debt: the idle worker never marked beside it";
   // As GCAssist.AnAllocatorWaitsForASlowMarkRatherThanOverrunTheGoal: the
   // goal is the limit less 5%, with 10% overshoot and the caches: limit + 1/8.
   EXPECT_LE(peak, kLimit + kLimit / 8) << "peak heap " << (peak >> 20) << " MiB over " << cycles << " cycles";
@@ -241,10 +249,11 @@ TEST(GCAssist, OneAllocatorBesideAnIdleWorkerIsHeldAtTheGoal) {
 
 // The same debt, carried where the mark cannot keep up: one P, so only the
 // fractional worker (25% of it) marks the chain, and the assists act as if
-// an idle worker marked. The allocator must be held at the goal all the
-// same (carried past it, the mark did not end within the test and the
-// heap reached 336 MiB against the bound of 144).
-TEST(GCAssist, DebtCarriedForAnIdleWorkerIsPaidAtTheGoal) {
+// an idle worker marked. The carrying must stop at the goal, where the
+// allocator assists and waits (carried past it, the mark did not end within
+// the test and the heap reached 336 MiB against the bound of 144). Nothing
+// here checks the cap on what is carried.
+TEST(GCAssist, DebtCarriedForAnIdleWorkerStopsAtTheGoal) {
   int procs = gort::set_gomaxprocs(1);
   gc::collect();
   int old = gc::set_gc_percent(-1);
@@ -279,7 +288,7 @@ TEST(GCAssist, DebtCarriedForAnIdleWorkerIsPaidAtTheGoal) {
   gc::set_memory_limit(INT64_MAX);
   gc::set_gc_percent(old);
   gort::set_gomaxprocs(procs);
-  std::printf("peak heap %lld MiB over %u cycles; debt carried %llu times\n", static_cast<long long>(peak >> 20),
+  std::printf("peak heap %lld MiB over %u cycles; debt carried in %llu of them\n", static_cast<long long>(peak >> 20),
               cycles, static_cast<unsigned long long>(carries));
   EXPECT_GT(carries, 0u);
   EXPECT_LE(peak, kLimit + kLimit / 8) << "peak heap " << (peak >> 20) << " MiB over " << cycles << " cycles";
