@@ -25,7 +25,8 @@ extern std::atomic<std::uint64_t> g_testing_barrier_give_backs;
 // In how many cycles an allocating goroutine carried its assist debt because
 // an idle worker was marking (gc/assist.cc; a cycle may be counted twice).
 extern std::atomic<std::uint64_t> g_testing_assist_carries;
-// Makes the assists act as if an idle worker were marking (gc/assist.cc).
+// Makes idle_workers_marking() (gc/workers.h) true, as if an idle worker
+// were marking: the assists then carry their debt below the goal.
 extern std::atomic<bool> g_testing_assume_idle_marking;
 }  // namespace gort::gc
 

@@ -51,6 +51,7 @@
 #include "gc/limiter.h"
 #include "gc/markroots.h"
 #include "gc/pacer.h"
+#include "gc/testing.h"
 #include "gc/work.h"
 #include "gort/sched.h"
 #include "gort/sync.h"
@@ -385,7 +386,12 @@ void workers_cycle_start(int procs, std::int64_t mark_start) {
 void workers_cycle_stop() { g_enabled.store(false, std::memory_order_release); }
 
 bool workers_enabled() { return g_enabled.load(std::memory_order_acquire); }
-bool idle_workers_marking() { return g_idle_marking.load(std::memory_order_relaxed) > 0; }
+std::atomic<bool> g_testing_assume_idle_marking{false};
+
+bool idle_workers_marking() {
+  return g_idle_marking.load(std::memory_order_relaxed) > 0 ||
+         g_testing_assume_idle_marking.load(std::memory_order_relaxed);
+}
 
 WorkerTimes workers_times() {
   return WorkerTimes{g_background_ns.load(std::memory_order_relaxed), g_idle_ns.load(std::memory_order_relaxed)};

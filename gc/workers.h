@@ -21,7 +21,8 @@ void workers_cycle_stop();
 // (Go's gcBlackenEnabled): assists may wait for the workers only then.
 bool workers_enabled();
 // Whether an idle-priority worker is in a turn (gc/assist.cc: allocating
-// goroutines then carry their debt below the goal).
+// goroutines then carry their debt below the goal), or a test says so
+// (gc/testing.h, g_testing_assume_idle_marking).
 bool idle_workers_marking();
 
 // Go's split of the 25% background utilisation for `procs` Ps: whole

@@ -126,6 +126,62 @@ struct Link {  // 48 bytes: a long chain of these marks one object at a time
   void trace(gc::Tracer& t) const { t(next); }
 };
 
+// The GCAssist tests' heap: GOGC off, a 128 MiB memory limit, and a live
+// 80 MiB chain of Links, which only one marker at a time can follow, built
+// and collected once. The destructor puts the limit and GOGC back.
+class ChainUnderLimit {
+ public:
+  static constexpr std::int64_t kLimit = 128 << 20;
+  static constexpr std::int64_t kChain = 80 << 20;
+  // The goal is the limit less 5%; assists may let the heap past it by 10%
+  // (Go's overshoot), plus what each P's cache holds: limit + 1/8.
+  static constexpr std::int64_t kPeakBound = kLimit + kLimit / 8;
+
+  ChainUnderLimit() {
+    Link* tail = head_.get();
+    for (std::int64_t i = 0; i < kChain / 48; i++) {
+      Link* l = gc::make<Link>();
+      tail->next = l;
+      tail = l;
+    }
+    gc::collect();
+  }
+  ~ChainUnderLimit() {
+    gc::set_memory_limit(INT64_MAX);
+    gc::set_gc_percent(old_percent_);
+  }
+
+ private:
+  static int off_under_limit() {
+    gc::collect();
+    int old = gc::set_gc_percent(-1);
+    gc::set_memory_limit(kLimit);
+    return old;
+  }
+  int old_percent_ = off_under_limit();
+  gc::Root<Link> head_ = gc::make<Link>();
+};
+
+// On a goroutine of its own: `chunks` times 64 KiB of pointer-free garbage,
+// then stop() is asked; returns the largest live heap seen after each 64 KiB.
+template <class Stop>
+std::int64_t allocate_watching_peak(int chunks, Stop stop) {
+  std::int64_t peak = 0;
+  gort::WaitGroup wg;
+  wg.add(1);
+  gort::go([&] {
+    do {
+      for (int i = 0; i < chunks; i++) {
+        allocate_bytes(64 << 10);
+        peak = std::max(peak, gc::heap().live_bytes.load(std::memory_order_relaxed));
+      }
+    } while (!stop());
+    wg.done();
+  });
+  wg.wait();
+  return peak;
+}
+
 }  // namespace
 
 // Go's assist queue (gc/assist.cc): a goroutine that owes mark work but finds
@@ -142,19 +198,9 @@ struct Link {  // 48 bytes: a long chain of these marks one object at a time
 // heap for growing, and let it run to 142-159 MiB (session 18; 3 runs of 20
 // with another program busy beside it).
 TEST(GCAssist, AnAllocatorWaitsForASlowMarkRatherThanOverrunTheGoal) {
-  gc::collect();
-  int old = gc::set_gc_percent(-1);
-  constexpr std::int64_t kLimit = 128 << 20;
-  constexpr std::int64_t kChain = 80 << 20;
-  gc::set_memory_limit(kLimit);
-  gc::Root<Link> head = gc::make<Link>();
-  Link* tail = head.get();
-  for (std::int64_t i = 0; i < kChain / 48; i++) {
-    Link* l = gc::make<Link>();
-    tail->next = l;
-    tail = l;
-  }
-  gc::collect();
+  ChainUnderLimit chain;
+  constexpr std::int64_t kLimit = ChainUnderLimit::kLimit;
+  constexpr std::int64_t kChain = ChainUnderLimit::kChain;
   std::uint32_t c0 = gc::collector().cycles.load();
   // Eight allocators: one at a time can hold the chain's grey object, so
   // the others find nothing to scan.
@@ -180,8 +226,6 @@ TEST(GCAssist, AnAllocatorWaitsForASlowMarkRatherThanOverrunTheGoal) {
   }
   wg.wait();
   std::uint32_t cycles = gc::collector().cycles.load() - c0;
-  gc::set_memory_limit(INT64_MAX);
-  gc::set_gc_percent(old);
   EXPECT_GE(cycles, 4u);
   std::printf("peak heap %lld MiB over %u cycles; least scan work of a cycle %lld MiB\n",
               static_cast<long long>(peak.load() >> 20), cycles, static_cast<long long>(least_scanned.load() >> 20));
@@ -202,49 +246,22 @@ TEST(GCAssist, AnAllocatorWaitsForASlowMarkRatherThanOverrunTheGoal) {
 // test is the one that fails without the goal check.
 TEST(GCAssist, OneAllocatorBesideAnIdleWorkerIsHeldAtTheGoal) {
   if (gort::gomaxprocs() < 2) GTEST_SKIP() << "needs an idle P";
-  gc::collect();
-  int old = gc::set_gc_percent(-1);
-  constexpr std::int64_t kLimit = 128 << 20;
-  constexpr std::int64_t kChain = 80 << 20;
-  gc::set_memory_limit(kLimit);
-  gc::Root<Link> head = gc::make<Link>();
-  Link* tail = head.get();
-  for (std::int64_t i = 0; i < kChain / 48; i++) {
-    Link* l = gc::make<Link>();
-    tail->next = l;
-    tail = l;
-  }
-  gc::collect();
+  ChainUnderLimit chain;
   std::uint32_t c0 = gc::collector().cycles.load();
   std::uint64_t carries0 = gc::g_testing_assist_carries.load();
-  std::int64_t peak = 0;
-  gort::WaitGroup wg;
-  wg.add(1);
-  gort::go([&] {
-    // 256 MiB of garbage, 64 KiB at a time; again (up to 4 times) while no
-    // cycle has seen a carry: on a loaded machine the idle P may be taken.
-    // (Carries were seen in 1-7 of 7-8 cycles per 256 MiB, 12 runs.)
-    for (int round = 0; round < 4; round++) {
-      for (int i = 0; i < 4096; i++) {
-        allocate_bytes(64 << 10);
-        peak = std::max(peak, gc::heap().live_bytes.load(std::memory_order_relaxed));
-      }
-      if (gc::g_testing_assist_carries.load() != carries0) break;
-    }
-    wg.done();
-  });
-  wg.wait();
+  // 256 MiB of garbage; again (up to 4 times) while no cycle has seen a
+  // carry: on a loaded machine the idle P may be taken. (Carries were seen
+  // in 1-7 of 7-8 cycles per 256 MiB, 12 runs.)
+  int rounds = 0;
+  std::int64_t peak =
+      allocate_watching_peak(4096, [&] { return ++rounds == 4 || gc::g_testing_assist_carries.load() != carries0; });
   std::uint32_t cycles = gc::collector().cycles.load() - c0;
   std::uint64_t carries = gc::g_testing_assist_carries.load() - carries0;
-  gc::set_memory_limit(INT64_MAX);
-  gc::set_gc_percent(old);
   std::printf("peak heap %lld MiB over %u cycles; debt carried in %llu of them\n", static_cast<long long>(peak >> 20),
               cycles, static_cast<unsigned long long>(carries));
   EXPECT_GE(cycles, 2u);
   EXPECT_GT(carries, 0u) << "no cycle in which an allocation carried its debt: the idle worker never marked beside it";
-  // As GCAssist.AnAllocatorWaitsForASlowMarkRatherThanOverrunTheGoal: the
-  // goal is the limit less 5%, with 10% overshoot and the caches: limit + 1/8.
-  EXPECT_LE(peak, kLimit + kLimit / 8) << "peak heap " << (peak >> 20) << " MiB over " << cycles << " cycles";
+  EXPECT_LE(peak, ChainUnderLimit::kPeakBound) << "peak heap " << (peak >> 20) << " MiB over " << cycles << " cycles";
 }
 
 // The same debt, carried where the mark cannot keep up: one P, so only the
@@ -255,43 +272,24 @@ TEST(GCAssist, OneAllocatorBesideAnIdleWorkerIsHeldAtTheGoal) {
 // here checks the cap on what is carried.
 TEST(GCAssist, DebtCarriedForAnIdleWorkerStopsAtTheGoal) {
   int procs = gort::set_gomaxprocs(1);
-  gc::collect();
-  int old = gc::set_gc_percent(-1);
-  constexpr std::int64_t kLimit = 128 << 20;
-  constexpr std::int64_t kChain = 80 << 20;
-  gc::set_memory_limit(kLimit);
-  gc::Root<Link> head = gc::make<Link>();
-  Link* tail = head.get();
-  for (std::int64_t i = 0; i < kChain / 48; i++) {
-    Link* l = gc::make<Link>();
-    tail->next = l;
-    tail = l;
+  std::int64_t peak;
+  std::uint32_t cycles;
+  std::uint64_t carries;
+  {
+    ChainUnderLimit chain;
+    std::uint32_t c0 = gc::collector().cycles.load();
+    std::uint64_t carries0 = gc::g_testing_assist_carries.load();
+    gc::g_testing_assume_idle_marking.store(true);
+    peak = allocate_watching_peak(4096, [] { return true; });  // 256 MiB of garbage
+    gc::g_testing_assume_idle_marking.store(false);
+    cycles = gc::collector().cycles.load() - c0;
+    carries = gc::g_testing_assist_carries.load() - carries0;
   }
-  gc::collect();
-  std::uint32_t c0 = gc::collector().cycles.load();
-  std::uint64_t carries0 = gc::g_testing_assist_carries.load();
-  gc::g_testing_assume_idle_marking.store(true);
-  std::int64_t peak = 0;
-  gort::WaitGroup wg;
-  wg.add(1);
-  gort::go([&] {
-    for (int i = 0; i < 4096; i++) {  // 256 MiB of garbage, 64 KiB at a time
-      allocate_bytes(64 << 10);
-      peak = std::max(peak, gc::heap().live_bytes.load(std::memory_order_relaxed));
-    }
-    wg.done();
-  });
-  wg.wait();
-  gc::g_testing_assume_idle_marking.store(false);
-  std::uint32_t cycles = gc::collector().cycles.load() - c0;
-  std::uint64_t carries = gc::g_testing_assist_carries.load() - carries0;
-  gc::set_memory_limit(INT64_MAX);
-  gc::set_gc_percent(old);
   gort::set_gomaxprocs(procs);
   std::printf("peak heap %lld MiB over %u cycles; debt carried in %llu of them\n", static_cast<long long>(peak >> 20),
               cycles, static_cast<unsigned long long>(carries));
   EXPECT_GT(carries, 0u);
-  EXPECT_LE(peak, kLimit + kLimit / 8) << "peak heap " << (peak >> 20) << " MiB over " << cycles << " cycles";
+  EXPECT_LE(peak, ChainUnderLimit::kPeakBound) << "peak heap " << (peak >> 20) << " MiB over " << cycles << " cycles";
 }
 
 TEST(GCPacer, CollectorGoroutinesAreNotCounted) {
