@@ -175,6 +175,79 @@ TEST(GCBarrierDeathTest, YuasaScenarioFailsWithoutTheBarrier) {
       testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
 }
 
+// The Dijkstra half (shading the stored pointer) is skipped for a goroutine
+// whose stack the mark in progress has scanned (gc/barrier.cc, Go's proposal
+// 17503: "if current stack is grey: shade(ptr)"). The barrier's view of the
+// stack's colour: grey until this mark scans it, black after, grey again in
+// the next mark; a goroutine born during a mark stays grey in it.
+TEST(GCBarrier, AStackIsBlackOnlyOnceTheMarkInProgressHasScannedIt) {
+  setup();
+  auto ask = gort::make_chan<int>();
+  auto answer = gort::make_chan<bool>();
+  std::atomic<std::int64_t> b_id{0};
+  gort::go([&] {
+    b_id = gort::goid();
+    while (ask.recv() != 0) answer.send(gc::testing::current_stack_black());
+  });
+  auto b_black = [&] {
+    ask.send(1);
+    return answer.recv();
+  };
+  auto fresh_black = [] {
+    bool black = true;
+    gort_test::on_fresh_goroutine([&] { black = gc::testing::current_stack_black(); });
+    return black;
+  };
+  gc::testing::cycle_begin();
+  EXPECT_FALSE(b_black());
+  EXPECT_FALSE(gc::testing::current_stack_black());  // this goroutine's stack is not scanned either
+  ASSERT_TRUE(gc::testing::scan_stack_of(b_id));
+  EXPECT_TRUE(b_black());
+  EXPECT_FALSE(gc::testing::current_stack_black());
+  EXPECT_FALSE(fresh_black());  // born during the mark: not scanned in it
+  gc::testing::cycle_end();
+  gc::testing::cycle_begin();  // the next mark: grey again until scanned
+  EXPECT_FALSE(b_black());
+  ASSERT_TRUE(gc::testing::scan_stack_of(b_id));
+  EXPECT_TRUE(b_black());
+  gc::testing::cycle_end();
+  ask.send(0);
+}
+
+// What keeps a pointer that a scanned goroutine moves, then: B's stack is
+// scanned; B stores X, read from the heap, into an object allocated black
+// (never scanned by this mark), which records nothing, and overwrites the
+// heap's reference to X, which shades X. Only that shading keeps X.
+void black_stack_move_scenario() {
+  gc::Root<Obj> holder = gc::make<Obj>(1);
+  std::uintptr_t hx = [&]() __attribute__((noinline)) {
+    holder->f = gc::make<Obj>(9);
+    return hide(holder->f.get());
+  }();
+  unlinked_onto_scanned_stack(holder, hx, 5, [](Obj& h) {
+    Obj* n = gc::make<Obj>(5);  // black
+    n->f = h.f;                 // this stack is black: X is not shaded here
+    h.f = nullptr;              // the barrier shades X
+    return n;
+  });
+}
+
+TEST(GCBarrier, PointerMovedByAScannedGoroutineIntoABlackObjectSurvives) {
+  setup();
+  black_stack_move_scenario();
+}
+
+TEST(GCBarrierDeathTest, BlackStackMoveScenarioFailsWithoutTheBarrier) {
+  SKIP_UNDER_ASAN();
+  EXPECT_EXIT(
+      {
+        setup();
+        gc::g_testing_barrier_broken = true;
+        black_stack_move_scenario();
+      },
+      testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
+}
+
 // A value handed over an unbuffered channel while marking goes straight onto
 // the receiver's (black) stack; the sender's stack, scanned afterwards, no
 // longer holds it. The channel shades it on the way.
