@@ -11,41 +11,8 @@
 #include "gc/barrier.h"
 #include "gc/collector.h"
 #include "gc/heap.h"
-#include "gc/testing.h"
-#include "sched/sched.h"
 
 namespace gort::gc {
-
-namespace {
-
-// Whether the goroutine storing has a black stack: one the mark in progress
-// has scanned (G::gcscan_gen). The hybrid barrier of Go's proposal 17503
-// is "shade(*slot); if current stack is grey: shade(ptr)": once its stack
-// is black, a goroutine holds only objects allocated black and pointers it
-// has obtained since its scan: loaded from the heap (overwriting them there
-// shades them) or handed over by other goroutines through stores that
-// shaded them (a grey stack's store, a channel's hand-off). Go's compiled
-// barrier cannot tell the stack's colour and shades ptr always; this slow
-// path can, and a store by a scanned goroutine records only the pointer it
-// overwrites (none for an initialising store). Only a goroutine running
-// with a P counts: the system stack, a thread the runtime does not own and a
-// goroutine inside gort::blocking (whose scan stops at the blocking call)
-// shade both.
-inline bool own_stack_black() {
-  gort::detail::M* m = gort::detail::tls_m;
-  if (m == nullptr || m->on_g0 || m->p == nullptr || m->in_syscall) return false;
-  const gort::detail::G* gp = m->curg;
-  return gp != nullptr && gp->gcscan_gen == collector().stack_scan_gen.load(std::memory_order_relaxed);
-}
-
-// The new value to shade: none when the storing goroutine's stack is black.
-inline std::uintptr_t new_value_to_shade(void* value) {
-  return own_stack_black() ? 0 : reinterpret_cast<std::uintptr_t>(value);
-}
-
-}  // namespace
-
-bool testing::current_stack_black() { return own_stack_black(); }
 
 namespace detail {
 
@@ -53,21 +20,25 @@ bool gort_gc_barrier_on = false;  // extern "C" (declared in gort/gc.h)
 
 void write_pointer_slow(void** slot, void* value) {
   base::NoSuspend ns;
-  if (__atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE))
-    barrier_record(reinterpret_cast<std::uintptr_t>(*slot), new_value_to_shade(value));
+  if (__atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE)) {
+    barrier_record(reinterpret_cast<std::uintptr_t>(*slot), reinterpret_cast<std::uintptr_t>(value));
+  }
   __atomic_store_n(slot, value, __ATOMIC_RELEASE);
 }
 
 void init_pointer_slow(void** slot, void* value) {
   base::NoSuspend ns;
-  if (__atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE)) barrier_record(0, new_value_to_shade(value));
+  if (__atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE))
+    barrier_record(0, reinterpret_cast<std::uintptr_t>(value));
   __atomic_store_n(slot, value, __ATOMIC_RELEASE);
 }
 
 void portable_store(void** slot, void* value, bool init) {
   base::NoSuspend ns;
-  if (__atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE))
-    barrier_record(init ? 0 : reinterpret_cast<std::uintptr_t>(*slot), new_value_to_shade(value));
+  if (__atomic_load_n(&gort_gc_barrier_on, __ATOMIC_ACQUIRE)) {
+    barrier_record(init ? 0 : reinterpret_cast<std::uintptr_t>(*slot),
+                   reinterpret_cast<std::uintptr_t>(value));
+  }
   __atomic_store_n(slot, value, __ATOMIC_RELEASE);
 }
 

@@ -42,10 +42,6 @@ struct Collector {
   std::atomic<std::int64_t> heap_at_start{0};  // the heap when this cycle began (Go's triggered)
   std::atomic<double> assist_ratio{0};         // scan bytes owed per byte allocated
   std::atomic<std::uint32_t> cycle_gen{0};     // the cycle marking now
-  // The cycle number the current mark records in G::gcscan_gen when it has
-  // scanned a goroutine's stack (gc/barrier.cc: a goroutine whose stack is
-  // black shades only the pointer it overwrites).
-  std::atomic<std::uint32_t> stack_scan_gen{0};
   std::atomic<std::int64_t> assist_ns{0};      // time goroutines spent assisting this cycle
   std::int64_t last_stack_bytes = 0;
   // GOMEMLIMIT (bytes; INT64_MAX: none).

@@ -446,7 +446,6 @@ void start_cycle_on_g0(void* arg) {
   t.procs = gomaxprocs_now();
   t.heap0 = h.live_bytes.load(std::memory_order_relaxed);
   g_started.store(a->expect + 1, std::memory_order_release);
-  c.stack_scan_gen.store(a->expect + 1, std::memory_order_relaxed);
   a->started = true;
   if (!sweep_finished()) finish_sweep();  // normally done before the pause
   c.marked_bytes.store(0, std::memory_order_relaxed);

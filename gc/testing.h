@@ -40,10 +40,6 @@ void drain();
 void cycle_end();
 void cycle_end_before_sweep();  // the pause only: the sweep is still to do
 void sweep_rest();               // sweeps what is left, wakes the finalizers
-// Whether the write barrier sees the calling goroutine's stack as black
-// (scanned by the mark in progress), and so shades only the pointer a store
-// overwrites (gc/barrier.cc).
-bool current_stack_black();  // meaningful while a mark runs
 // Objects with a finalizer or weak pointers (gc/specials_table.h).
 std::size_t special_records();
 // gccheckmark holds a stack word against the concurrent mark only while it

@@ -79,6 +79,7 @@ if ((tsan)); then
   #    longer starts with "fatal error" (it did in one of the runs made for this).
   #  - GCBarrierDeathTest.DijkstraScenarioFailsWithoutTheBarrier,
   #    GCBarrierDeathTest.ChannelScenarioFailsWithoutShading,
+  #    GCBarrierDeathTest.CrossStackReadScenarioFailsWithoutTheBarrier,
   #    MapGCDeathTest.TheBlackBucketScenarioFailsWithoutTheBarrier: they break
   #    the barrier on purpose and expect gccheckmark to find the object the
   #    mark then misses. In the TSan build they fail to die: the object is
@@ -88,6 +89,7 @@ if ((tsan)); then
   excluded='Chan\.TokenChain10k|Idle\.NoCpuWithManyParkedGoroutinesAndPendingTimers'
   excluded+='|GCBarrierDeathTest\.DijkstraScenarioFailsWithoutTheBarrier'
   excluded+='|GCBarrierDeathTest\.ChannelScenarioFailsWithoutShading'
+  excluded+='|GCBarrierDeathTest\.CrossStackReadScenarioFailsWithoutTheBarrier'
   excluded+='|MapGCDeathTest\.TheBlackBucketScenarioFailsWithoutTheBarrier'
   excluded+='|MapDeathTest\.TwoGoroutinesHammeringOneMap'
   excluded+='|GC\.ObjectOnlyInARegisterOfASpinningGoroutineSurvives'

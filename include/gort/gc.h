@@ -29,6 +29,14 @@
 //    collector scans each stack once per cycle, and only a barriered store
 //    tells it about a pointer that arrives afterwards. (Channels need
 //    nothing: values sent over them are shaded on the way.)
+//  * a pointer one goroutine reads from another's stack (through a captured
+//    reference, or a pointer to a local) is kept alive by the owner's copy:
+//    the owner must hold it until the reader has stored it into a GC object
+//    or a gc::Root, or is done with it. A reader that only keeps it on its
+//    own stack while the owner drops it can lose it (each stack is scanned
+//    once per cycle, at its own time). To hand a pointer over for good, send
+//    it over a channel. (Go has no such case: a variable another goroutine
+//    can reach lives on the heap.)
 //
 // GC types. make<T> accepts:
 //  * a type with a `void trace(gort::gc::Tracer&) const` method naming every
