@@ -78,7 +78,8 @@ bool scan_stopped(MarkState& ms, G* gp, std::uint32_t gen) {
   GStatus st = gp->status.load(std::memory_order_seq_cst);
   bool done = true;
   switch (st) {
-    case GStatus::dead:  // (newproc resets the scan record when it reuses the G)
+    case GStatus::dead:  // on a free list: nothing to scan
+    case GStatus::idle:  // never started: its closure is shaded when it is (newproc_start)
       break;
     case GStatus::running:
       done = false;
@@ -95,9 +96,11 @@ bool scan_stopped(MarkState& ms, G* gp, std::uint32_t gen) {
       clear_below_scan(gp);
       break;
   }
-  // Recorded before the goroutine can be reused or run again (newproc
-  // resets these under no lock once gcscan is 0).
-  if (done) gp->gcscan_gen = gen;
+  // Recorded before the goroutine can run again. Not for a dead or idle G:
+  // newproc may be readying it for a new life right now (it does not wait
+  // for gcscan) and resets the record with plain stores; a generation
+  // written after its reset would mark the new goroutine scanned.
+  if (done && st != GStatus::dead && st != GStatus::idle) gp->gcscan_gen = gen;
   gp->gcscan.store(0, std::memory_order_seq_cst);
   return done;
 }
