@@ -17,8 +17,11 @@
 //    SIGURG): the signal handler records the registers and waits inside the
 //    handler until the marker has scanned the registers and the stack from
 //    the interrupted stack pointer down, then lets it go. Where the thread
-//    may not stop (on g0, holding a runtime lock, in a no-suspend stretch)
-//    the handler declines and the marker tries again later.
+//    may not stop (on g0, without a P, inside a blocking call) the handler
+//    declines and the marker tries again later. Unlike a stop of the world,
+//    it does stop a thread holding a runtime lock or inside a no-suspend
+//    stretch: the marker only reads memory and takes no lock meanwhile
+//    (sched/stw.cc, the signal handler).
 #include "gc/stackscan.h"
 
 #include <pthread.h>
