@@ -80,9 +80,15 @@ bool scan_stopped(MarkState& ms, G* gp, std::uint32_t gen) {
   if (!gp->gcscan.compare_exchange_strong(zero, 1, std::memory_order_seq_cst)) return false;
   GStatus st = gp->status.load(std::memory_order_seq_cst);
   bool done = true;
+  // Not for a dead or idle G: newproc may be readying it for a new life
+  // right now (it does not wait for gcscan) and resets the record with plain
+  // stores; a generation written after its reset would mark the new
+  // goroutine scanned.
+  bool record = true;
   switch (st) {
     case GStatus::dead:  // on a free list: nothing to scan
     case GStatus::idle:  // never started: its closure is shaded when it is (newproc_start)
+      record = false;
       break;
     case GStatus::running:
       done = false;
@@ -99,11 +105,7 @@ bool scan_stopped(MarkState& ms, G* gp, std::uint32_t gen) {
       clear_below_scan(gp);
       break;
   }
-  // Recorded before the goroutine can run again. Not for a dead or idle G:
-  // newproc may be readying it for a new life right now (it does not wait
-  // for gcscan) and resets the record with plain stores; a generation
-  // written after its reset would mark the new goroutine scanned.
-  if (done && st != GStatus::dead && st != GStatus::idle) gp->gcscan_gen = gen;
+  if (done && record) gp->gcscan_gen = gen;  // before the goroutine can run again
   gp->gcscan.store(0, std::memory_order_seq_cst);
   return done;
 }

@@ -60,6 +60,15 @@ bool allocated(std::uintptr_t h) {
 // Each scenario also runs with the barrier broken (gc::g_testing_barrier_broken)
 // in a death test: gccheckmark must then find the object the mark missed.
 // That proves the scenario depends on the barrier and nothing else.
+void expect_missed_without_the_barrier(void (*scenario)()) {
+  EXPECT_EXIT(
+      {
+        setup();
+        gc::g_testing_barrier_broken = true;
+        scenario();
+      },
+      testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
+}
 
 // Dijkstra half: B moves X into an object the marker has already
 // blackened; B's stack, scanned afterwards, no longer holds X. Only the
@@ -104,13 +113,7 @@ TEST(GCBarrier, PointerFromAnUnscannedStackIntoABlackObjectSurvives) {
 
 TEST(GCBarrierDeathTest, DijkstraScenarioFailsWithoutTheBarrier) {
   SKIP_UNDER_ASAN();
-  EXPECT_EXIT(
-      {
-        setup();
-        gc::g_testing_barrier_broken = true;
-        dijkstra_scenario();
-      },
-      testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
+  expect_missed_without_the_barrier(&dijkstra_scenario);
 }
 
 // Yuasa half: B's stack is scanned first; then B takes X out of the heap onto
@@ -166,13 +169,7 @@ TEST(GCBarrier, PointerUnlinkedFromTheHeapOntoAScannedStackSurvives) {
 
 TEST(GCBarrierDeathTest, YuasaScenarioFailsWithoutTheBarrier) {
   SKIP_UNDER_ASAN();
-  EXPECT_EXIT(
-      {
-        setup();
-        gc::g_testing_barrier_broken = true;
-        yuasa_scenario();
-      },
-      testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
+  expect_missed_without_the_barrier(&yuasa_scenario);
 }
 
 // A scanned goroutine moves a pointer within the heap: B's stack is scanned;
@@ -201,13 +198,7 @@ TEST(GCBarrier, PointerMovedByAScannedGoroutineIntoABlackObjectSurvives) {
 
 TEST(GCBarrierDeathTest, BlackStackMoveScenarioFailsWithoutTheBarrier) {
   SKIP_UNDER_ASAN();
-  EXPECT_EXIT(
-      {
-        setup();
-        gc::g_testing_barrier_broken = true;
-        black_stack_move_scenario();
-      },
-      testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
+  expect_missed_without_the_barrier(&black_stack_move_scenario);
 }
 
 // Why the barrier shades the new value even for a goroutine whose stack is
@@ -276,13 +267,7 @@ TEST(GCBarrier, PointerReadFromAnotherStackByAScannedGoroutineSurvives) {
 
 TEST(GCBarrierDeathTest, CrossStackReadScenarioFailsWithoutTheBarrier) {
   SKIP_UNDER_ASAN();
-  EXPECT_EXIT(
-      {
-        setup();
-        gc::g_testing_barrier_broken = true;
-        cross_stack_read_scenario();
-      },
-      testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
+  expect_missed_without_the_barrier(&cross_stack_read_scenario);
 }
 
 // A value handed over an unbuffered channel while marking goes straight onto
@@ -340,13 +325,7 @@ TEST(GCBarrier, PointerSentOverAChannelToAScannedGoroutineSurvives) {
 
 TEST(GCBarrierDeathTest, ChannelScenarioFailsWithoutShading) {
   SKIP_UNDER_ASAN();
-  EXPECT_EXIT(
-      {
-        setup();
-        gc::g_testing_barrier_broken = true;
-        channel_scenario();
-      },
-      testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
+  expect_missed_without_the_barrier(&channel_scenario);
 }
 
 // The bulk barrier (gc::copy, Go's typedslicecopy): B's stack is scanned;
@@ -380,11 +359,5 @@ TEST(GCBarrier, PointerOverwrittenByASliceCopySurvivesThroughTheBulkBarrier) {
 
 TEST(GCBarrierDeathTest, BulkCopyScenarioFailsWithoutTheBarrier) {
   SKIP_UNDER_ASAN();
-  EXPECT_EXIT(
-      {
-        setup();
-        gc::g_testing_barrier_broken = true;
-        bulk_copy_scenario();
-      },
-      testing::ExitedWithCode(2), testing::HasSubstr("fatal error: checkmark found unmarked object"));
+  expect_missed_without_the_barrier(&bulk_copy_scenario);
 }
