@@ -15,8 +15,12 @@
 //   ptr_store_marking  the same while a cycle's mark is open (held open from
 //                      before the clock starts to after it stops, with the
 //                      step-by-step driver of gc/testing.h): every store
-//                      takes the slow path and records the old and the new
-//                      value in the P's barrier buffer
+//                      takes the slow path, which records the old and the
+//                      new value in the P's barrier buffer if they are not
+//                      marked yet. Once the first full buffer has been
+//                      emptied every object here is marked, so since
+//                      session 30 this measures the slow path's test that
+//                      drops them, not the append
 //
 // each in ns per store, plus barrier_cost = ptr_store - raw_store. The
 // stores' targets follow a fixed stride through the objects, the same in

@@ -6,8 +6,9 @@
 
 namespace gort::gc {
 
-// Records two pointers (old and new value; 0 for none) for shading. While
-// marking, inside a no-suspend stretch.
+// Records two pointers (old and new value; 0 for none) for shading, those
+// that are heap objects not yet marked or allocated black (gc/wbbuf.cc).
+// While marking, inside a no-suspend stretch.
 void barrier_record(std::uintptr_t a, std::uintptr_t b);
 
 }  // namespace gort::gc

@@ -1,7 +1,8 @@
 // gc/wbbuf.cc — the write barrier's per-P buffer (Go's wbBuf).
 //
 // While the collector marks, every barriered store records the pointer it
-// overwrites and the one it stores (barrier_record); the records go to a
+// overwrites and the one it stores (barrier_record), those of the two that
+// are heap objects not yet marked; the records go to a
 // buffer in the P the goroutine runs on, and reach the mark queue in bulk —
 // when the buffer fills, or when a marker that has run out of work empties
 // every P's buffer to see whether the mark is done (flush_all_barrier_
@@ -168,9 +169,13 @@ void barrier_record(std::uintptr_t a, std::uintptr_t b) {
   // heap, none already marked or allocated black. Most values a mutator
   // stores while marking are objects it has just allocated, black: deciding
   // here, on the object it has just touched, spares the append and, later,
-  // shade_batch's second look at a span gone cold (binary-trees 21: 0.923x
-  // the time, bench/README.md). Marks are never undone within a mark, so the
-  // answer is the one shade_batch would get. A 0 is recorded as nothing.
+  // shade_batch's second look at a span gone cold (binary-trees 21: 0.877-
+  // 0.923x the time, bench/README.md). The answer is the one shade_batch
+  // would get later: within a mark, mark bits are only ever set, black_from
+  // and freeindex only grow, and a black run leaves a span only through
+  // flush_black, which sets its mark bits before it clears black_from. A
+  // stale read can only say "not marked", which records the value, as
+  // before. A 0 is recorded as nothing.
   if (a - detail::g_heap_base >= detail::g_heap_size || object_marked(a)) a = 0;
   if (b - detail::g_heap_base >= detail::g_heap_size || object_marked(b)) b = 0;
   // An initialising store (a == 0) takes one slot, not two, and storing null

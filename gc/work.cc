@@ -51,8 +51,9 @@ void shade_batch(const std::uintptr_t* vals, std::size_t n) {
     std::size_t end = n - i < kChunk ? n : i + kChunk;
     for (std::size_t j = i; j < end; j++) {
       std::uintptr_t v = vals[j];
-      // Most records point to objects already marked (allocated black, or
-      // reached): the inline test spares them mark_conservative's call.
+      // Values already marked (since they were recorded, or, for the
+      // callers that do not go through barrier_record, at all) are passed
+      // over by the inline test, without mark_conservative's call.
       if (v - detail::g_heap_base < detail::g_heap_size && !object_marked(v)) mark_conservative(tmp, v);
     }
     work_put(grey, tmp.work.len);

@@ -95,8 +95,9 @@ extern "C" bool gort_gc_barrier_on;
 [[gnu::noinline]] void init_pointer_slow(void** slot, void* value);
 // Go's bulk barrier (typedslicecopy): copies `bytes` (a multiple of the word
 // size; the ranges may overlap) from src to dst. While marking, every word of
-// both ranges is recorded first (the old and the new values) — pointer words
-// and, harmlessly, the integers beside them; otherwise it is one memmove.
+// both ranges is offered to the barrier first (the old and the new values) —
+// pointer words and, harmlessly, the integers beside them; those that are
+// heap objects not yet marked are recorded. Otherwise it is one memmove.
 void bulk_barrier_copy(void* dst, const void* src, std::size_t bytes);
 
 // On x86-64 the check and the store form a restartable sequence: the stop-
