@@ -118,6 +118,12 @@ inline bool object_marked(std::uintptr_t addr) {
   std::uint32_t idx;
   return find_slot(addr, &s, &idx) && s->marked_or_black(idx);
 }
+// Whether shading v could change anything: v is inside the heap and not in
+// an object already marked or allocated black (the barrier's records, and
+// the values shade_batch is given, are tested with it).
+inline bool may_need_shading(std::uintptr_t v) {
+  return v - detail::g_heap_base < detail::g_heap_size && !object_marked(v);
+}
 // The start of the allocated object containing addr, or 0.
 std::uintptr_t object_base(std::uintptr_t addr);
 

@@ -176,8 +176,8 @@ void barrier_record(std::uintptr_t a, std::uintptr_t b) {
   // flush_black, which sets its mark bits before it clears black_from. A
   // stale read can only say "not marked", which records the value, as
   // before. A 0 is recorded as nothing.
-  if (a - detail::g_heap_base >= detail::g_heap_size || object_marked(a)) a = 0;
-  if (b - detail::g_heap_base >= detail::g_heap_size || object_marked(b)) b = 0;
+  if (!may_need_shading(a)) a = 0;
+  if (!may_need_shading(b)) b = 0;
   // An initialising store (a == 0) takes one slot, not two, and storing null
   // over null none.
   if (a == 0) {

@@ -54,7 +54,7 @@ void shade_batch(const std::uintptr_t* vals, std::size_t n) {
       // Values already marked (since they were recorded, or, for the
       // callers that do not go through barrier_record, at all) are passed
       // over by the inline test, without mark_conservative's call.
-      if (v - detail::g_heap_base < detail::g_heap_size && !object_marked(v)) mark_conservative(tmp, v);
+      if (may_need_shading(v)) mark_conservative(tmp, v);
     }
     work_put(grey, tmp.work.len);
     explicit_bzero(grey, tmp.work.len * sizeof grey[0]);  // no dead addresses left on the stack

@@ -150,12 +150,16 @@ void unlinked_onto_scanned_stack(gc::Root<Holder>& holder, std::uintptr_t hx, st
   EXPECT_TRUE(b_ok.load());
 }
 
+// Links a new object X (value v) into holder->f and returns X hidden; out of
+// line, so that no copy of X stays in the caller's frame.
+[[gnu::noinline]] std::uintptr_t link_hidden(gc::Root<Obj>& holder, std::int64_t v) {
+  holder->f = gc::make<Obj>(v);
+  return hide(holder->f.get());
+}
+
 void yuasa_scenario() {
   gc::Root<Obj> holder = gc::make<Obj>(1);
-  std::uintptr_t hx = [&]() __attribute__((noinline)) {
-    holder->f = gc::make<Obj>(7);
-    return hide(holder->f.get());
-  }();
+  std::uintptr_t hx = link_hidden(holder, 7);
   unlinked_onto_scanned_stack(holder, hx, 7, [](Obj& h) {
     Obj* x = h.f;
     h.f = nullptr;  // the barrier shades X
@@ -180,10 +184,7 @@ TEST(GCBarrierDeathTest, YuasaScenarioFailsWithoutTheBarrier) {
 // value of the second: either keeps it.
 void black_stack_move_scenario() {
   gc::Root<Obj> holder = gc::make<Obj>(1);
-  std::uintptr_t hx = [&]() __attribute__((noinline)) {
-    holder->f = gc::make<Obj>(9);
-    return hide(holder->f.get());
-  }();
+  std::uintptr_t hx = link_hidden(holder, 9);
   unlinked_onto_scanned_stack(holder, hx, 5, [](Obj& h) {
     Obj* n = gc::make<Obj>(5);  // black
     n->f = h.f;                 // shades X (new value)
@@ -369,18 +370,16 @@ TEST(GCBarrierDeathTest, BulkCopyScenarioFailsWithoutTheBarrier) {
 // white value dropped there would be a lost object; a black one recorded is
 // only the work session 30 took off the mutator. Counted in the P's buffer,
 // which nothing else empties here (manual cycles: no mark workers). A
-// goroutine moved to another P between the two reads is asked again.
+// barriered store is no safepoint, so the goroutine keeps its P throughout.
 namespace {
 // Records appended to the running P's buffer by f, or -1 if f ran on two Ps.
 template <class F>
 int records_appended_by(F&& f) {
-  for (int attempt = 0; attempt < 100; attempt++) {
-    gort::detail::P* p = gort::detail::tls_m->p;
-    std::uint32_t before = __atomic_load_n(&p->wb_n, __ATOMIC_RELAXED);
-    f();
-    if (gort::detail::tls_m->p == p) return static_cast<int>(__atomic_load_n(&p->wb_n, __ATOMIC_RELAXED) - before);
-  }
-  return -1;
+  gort::detail::P* p = gort::detail::tls_m->p;
+  std::uint32_t before = __atomic_load_n(&p->wb_n, __ATOMIC_RELAXED);
+  f();
+  if (gort::detail::tls_m->p != p) return -1;
+  return static_cast<int>(__atomic_load_n(&p->wb_n, __ATOMIC_RELAXED) - before);
 }
 }  // namespace
 
